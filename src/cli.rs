@@ -1,0 +1,142 @@
+//! Command-line arguments, parsed once and validated into a [`RunConfig`].
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::discover::NameOverride;
+use crate::error::{Error, Result};
+use crate::forces::{self, FORCES};
+use crate::ingest::Limits;
+use crate::run::RunConfig;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  success with data-quality warnings (files skipped under --keep-going)
+  2  usage or input error (bad arguments, unreadable or malformed input)
+  3  fetch from data.police.uk failed
+  4  output could not be written or published";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stopsearch",
+    version,
+    about = "Audit police stop and search in England and Wales for ethnic disproportionality",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// Only errors on stderr (for cron).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More detail on stderr (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Worker threads (default: one per core). Results are identical whatever the count.
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest stop-and-search files and write the tables.
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Print the data dictionary (every table and column) as Markdown.
+    Dictionary,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Files or folders: YYYY-MM-<force>-stop-and-search.csv[.gz], data.police.uk archive
+    /// .zip files, saved stops-force_<force>_<YYYY-MM>.json[.gz] API responses, or folders
+    /// holding them (searched recursively). Default: the bundled fixtures.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(long, default_value = "output", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Record unreadable files as problems and carry on (exit code 1) instead of stopping.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Force id for input files whose names do not say (e.g. a renamed API response).
+    #[arg(long, value_name = "ID", requires = "month")]
+    pub force: Option<String>,
+    /// Month (YYYY-MM) for input files whose names do not say.
+    #[arg(long, value_name = "YYYY-MM", requires = "force")]
+    pub month: Option<String>,
+    /// Comma-separated force ids to include (default: all 44).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub forces: Vec<String>,
+    /// Largest decompressed size accepted for one input file, in MiB.
+    #[arg(long, default_value_t = 1024, value_name = "MIB")]
+    pub max_file_mib: u64,
+}
+
+/// Where the bundled real fixtures live: `fixtures/police_uk` under the current folder, or
+/// under the source checkout the binary was built from.
+fn default_inputs() -> Result<Vec<PathBuf>> {
+    let local = PathBuf::from("fixtures/police_uk");
+    if local.is_dir() {
+        return Ok(vec![local]);
+    }
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/police_uk");
+    if built.is_dir() {
+        return Ok(vec![built]);
+    }
+    Err(Error::Usage(
+        "no INPUT given and the bundled fixtures (fixtures/police_uk) are not here; name the \
+         files or folders to read"
+            .to_owned(),
+    ))
+}
+
+impl RunArgs {
+    pub fn into_config(self, quiet: bool) -> Result<RunConfig> {
+        let force = self
+            .force
+            .map(|id| {
+                forces::by_id(&id)
+                    .ok_or_else(|| Error::Usage(format!("--force: unknown force id `{id}`")))
+            })
+            .transpose()?;
+        let month = self
+            .month
+            .map(|m| m.parse().map_err(|e| Error::Usage(format!("--month: {e}"))))
+            .transpose()?;
+        let forces = if self.forces.is_empty() {
+            FORCES.iter().collect()
+        } else {
+            self.forces
+                .iter()
+                .map(|id| {
+                    forces::by_id(id.trim())
+                        .ok_or_else(|| Error::Usage(format!("--forces: unknown force id `{id}`")))
+                })
+                .collect::<Result<Vec<_>>>()?
+        };
+        if self.max_file_mib == 0 {
+            return Err(Error::Usage("--max-file-mib must be at least 1".to_owned()));
+        }
+        let inputs = if self.inputs.is_empty() {
+            default_inputs()?
+        } else {
+            self.inputs
+        };
+        Ok(RunConfig {
+            inputs,
+            out: self.out,
+            keep_going: self.keep_going,
+            names: NameOverride { force, month },
+            forces,
+            limits: Limits {
+                max_bytes: self.max_file_mib.saturating_mul(1 << 20),
+            },
+            progress: !quiet && std::io::stderr().is_terminal(),
+            arguments: std::env::args().collect(),
+        })
+    }
+}

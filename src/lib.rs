@@ -1,0 +1,23 @@
+//! stopsearch: audits police stop and search in England and Wales for ethnic
+//! disproportionality, from the data.police.uk monthly files.
+//!
+//! The pipeline, one module per stage, data flowing forward:
+//! [`discover`] → [`ingest`] → [`normalise`] → [`frame`] → [`write`], driven by [`run`].
+
+pub mod cli;
+pub mod coverage;
+pub mod dictionary;
+pub mod discover;
+pub mod error;
+pub mod forces;
+pub mod frame;
+pub mod ingest;
+pub mod manifest;
+pub mod month;
+pub mod normalise;
+pub mod run;
+pub mod write;
+
+pub use error::{Error, Result};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

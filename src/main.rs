@@ -1,0 +1,69 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use stopsearch::cli::{Cli, Command};
+use stopsearch::error::exit;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet, cli.verbose);
+    if let Some(n) = cli.threads {
+        // Before any polars or rayon work starts, so both pools take the size.
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var("POLARS_MAX_THREADS", n.to_string()) };
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+        {
+            eprintln!("error: --threads: {e}");
+            return ExitCode::from(exit::INPUT);
+        }
+    }
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            tracing::error!("{e:#}");
+            let code = e
+                .downcast_ref::<stopsearch::Error>()
+                .map_or(exit::INPUT, |e| e.exit_code());
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Run(args) => {
+            let config = args.into_config(cli.quiet)?;
+            let summary = stopsearch::run::run(&config)?;
+            for p in &summary.problems {
+                tracing::warn!("skipped {p}");
+            }
+            Ok(if summary.has_warnings() {
+                exit::WARNINGS
+            } else {
+                exit::OK
+            })
+        }
+        Command::Dictionary => {
+            print!("{}", stopsearch::dictionary::markdown());
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn init_logging(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STOPSEARCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("stopsearch={level}")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

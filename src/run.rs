@@ -1,0 +1,359 @@
+//! The `run` command: discover → ingest → normalise → tables → write.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use tracing::{debug, info, warn};
+
+use crate::coverage::{self, Outcome};
+use crate::discover::{self, Discovery, NameOverride, Problem};
+use crate::error::{Error, Result};
+use crate::forces::Force;
+use crate::frame::{self, RejectRow};
+use crate::ingest::{self, Ingested, Limits};
+use crate::manifest::{self, Manifest};
+use crate::month::Month;
+use crate::normalise::{self, FileRows};
+use crate::{dictionary, write};
+
+/// A validated `run` configuration.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub keep_going: bool,
+    pub names: NameOverride,
+    /// Forces in scope: their files are read and their months appear in coverage.
+    pub forces: Vec<&'static Force>,
+    pub limits: Limits,
+    pub progress: bool,
+    /// The command line, recorded in the manifest.
+    pub arguments: Vec<String>,
+}
+
+/// What a run did, for the exit code and the closing log line.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    pub sources: usize,
+    /// Files that could not be used (only under --keep-going).
+    pub problems: Vec<String>,
+    pub tables: Vec<(String, usize)>,
+}
+
+impl RunSummary {
+    pub fn has_warnings(&self) -> bool {
+        !self.problems.is_empty()
+    }
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
+    let started_at = now();
+    let clock = Instant::now();
+
+    let mut found = discover::discover(&cfg.inputs, &cfg.names)?;
+    scope_to_forces(&mut found, &cfg.forces);
+    info!(
+        sources = found.sources.len(),
+        superseded = found.superseded.len(),
+        skipped = found.skipped.len(),
+        problems = found.problems.len(),
+        "discovered inputs"
+    );
+    if !cfg.keep_going
+        && let Some(p) = found.problems.first()
+    {
+        return Err(p.clone().into_error());
+    }
+    if found.sources.is_empty() && found.problems.is_empty() {
+        let list: Vec<_> = cfg.inputs.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::NoInputs(list.join(", ")));
+    }
+    let Discovery {
+        sources,
+        superseded,
+        skipped,
+        mut problems,
+        files,
+    } = found;
+
+    let bar = progress_bar(cfg.progress, sources.len());
+    let ingested = ingest::ingest(sources, cfg.limits, || bar.inc(1));
+    bar.finish_and_clear();
+    debug!(elapsed = ?clock.elapsed(), "ingested");
+
+    for i in &ingested {
+        if let Err(problem) = &i.result {
+            let p = Problem {
+                id: i.source.id.clone(),
+                path: i.source.path.clone(),
+                problem: problem.clone(),
+            };
+            if !cfg.keep_going {
+                return Err(p.into_error());
+            }
+            warn!(file = %p.id, "{}", p.problem);
+            problems.push(p);
+        }
+    }
+    check_reconciliation(&ingested)?;
+
+    // The span: every month any source (read, failed or superseded) belongs to.
+    let months_seen = ingested
+        .iter()
+        .map(|i| i.source.month)
+        .chain(superseded.iter().map(|(s, _)| s.month));
+    let (first, last) = match (months_seen.clone().min(), months_seen.max()) {
+        (Some(a), Some(b)) => (a, b),
+        _ => {
+            return Err(Error::NoInputs(
+                "no readable stop-and-search file".to_owned(),
+            ));
+        }
+    };
+    let months: Vec<Month> = first.through(last).collect();
+    let month_code = |m: Month| months.iter().position(|x| *x == m).unwrap_or(0) as u32;
+
+    // Coverage.
+    let outcomes: Vec<Outcome> = ingested
+        .iter()
+        .map(|i| Outcome {
+            force: i.source.force,
+            month: i.source.month,
+            source: i.source.id.clone(),
+            rows: i.result.as_ref().ok().map(|p| p.batch.len() as u32),
+            rejected: i.result.as_ref().map_or(0, |p| p.rejects.len() as u32),
+            problem: i.result.as_ref().err().map(|e| e.to_string()),
+        })
+        .collect();
+    let superseded_keys: Vec<_> = superseded
+        .iter()
+        .map(|(s, _)| (s.force, s.month, s.id.clone()))
+        .collect();
+    let coverage_rows = coverage::coverage(&cfg.forces, first, last, &outcomes, &superseded_keys);
+
+    // Manifest entries, then move the batches into normalisation.
+    let mut summary = RunSummary::default();
+    let mut source_entries = Vec::new();
+    let mut kept_sources = Vec::new();
+    let mut files_rows = Vec::new();
+    let mut quality_files = Vec::new();
+    let mut reject_rows = Vec::new();
+    for i in ingested {
+        let Ingested {
+            source,
+            sha256,
+            result,
+        } = i;
+        let force_code =
+            crate::forces::index_of(source.force.id).expect("sources have known forces") as u32;
+        let (read, kept, rejected) = match &result {
+            Ok(p) => (p.rows_read, p.batch.len() as u32, p.rejects.len() as u32),
+            Err(_) => (0, 0, 0),
+        };
+        summary.rows_read += u64::from(read);
+        summary.rows_kept += u64::from(kept);
+        summary.rows_rejected += u64::from(rejected);
+        source_entries.push(manifest::SourceEntry {
+            id: source.id.clone(),
+            kind: source.kind.label().to_owned(),
+            force: source.force.id.to_owned(),
+            month: source.month.to_string(),
+            status: if result.is_ok() { "read" } else { "failed" }.to_owned(),
+            sha256,
+            rows_read: read,
+            rows_kept: kept,
+            rows_rejected: rejected,
+            superseded_by: None,
+            problem: result.as_ref().err().map(|e| e.to_string()),
+        });
+        if let Ok(parsed) = result {
+            let code = kept_sources.len() as u32;
+            kept_sources.push(source.id.clone());
+            quality_files.push((
+                force_code,
+                month_code(source.month),
+                source.id.clone(),
+                kept,
+            ));
+            reject_rows.extend(parsed.rejects.into_iter().map(|r| RejectRow {
+                force: force_code,
+                month: month_code(source.month),
+                source: source.id.clone(),
+                line: r.line,
+                reason: r.reason,
+                raw: r.raw,
+            }));
+            files_rows.push(FileRows {
+                source: code,
+                force: source.force,
+                month: source.month,
+                batch: parsed.batch,
+            });
+        }
+    }
+    summary.sources = kept_sources.len();
+    for (s, by) in &superseded {
+        source_entries.push(manifest::SourceEntry {
+            id: s.id.clone(),
+            kind: s.kind.label().to_owned(),
+            force: s.force.id.to_owned(),
+            month: s.month.to_string(),
+            status: "superseded".to_owned(),
+            sha256: None,
+            rows_read: 0,
+            rows_kept: 0,
+            rows_rejected: 0,
+            superseded_by: Some(by.clone()),
+            problem: None,
+        });
+    }
+
+    let (searches, quality) = normalise::normalise(files_rows, months.clone(), kept_sources);
+    debug!(elapsed = ?clock.elapsed(), rows = searches.len(), "normalised");
+
+    let tables_dir = cfg.out.join("tables");
+    let mut frames = [
+        (
+            frame::searches(&searches).map_err(Error::polars("building searches"))?,
+            &dictionary::SEARCHES,
+        ),
+        (
+            frame::coverage(&coverage_rows, &months).map_err(Error::polars("building coverage"))?,
+            &dictionary::COVERAGE,
+        ),
+        (
+            frame::rejects(&reject_rows, &months).map_err(Error::polars("building rejects"))?,
+            &dictionary::REJECTS,
+        ),
+        (
+            frame::quality(&quality, &quality_files, &months)
+                .map_err(Error::polars("building quality"))?,
+            &dictionary::QUALITY,
+        ),
+    ];
+    drop(searches);
+    let mut table_entries = Vec::new();
+    for (df, doc) in frames.iter_mut() {
+        let path = write::parquet(df, &tables_dir, &(*doc).into())?;
+        table_entries.push(manifest::TableEntry {
+            name: doc.name.to_owned(),
+            path: relative(&path, &cfg.out),
+            rows: df.height(),
+        });
+        summary.tables.push((doc.name.to_owned(), df.height()));
+    }
+    debug!(elapsed = ?clock.elapsed(), "wrote tables");
+
+    summary.problems = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.id, p.problem))
+        .collect();
+    let manifest = Manifest {
+        stopsearch_version: crate::VERSION.to_owned(),
+        started_at,
+        finished_at: now(),
+        arguments: cfg.arguments.clone(),
+        inputs: files
+            .iter()
+            .map(|f| manifest::Input {
+                id: f.id.clone(),
+                path: f.path.display().to_string(),
+                size: f.size,
+                sha256: ingest::read::sha256_file(&f.path).ok(),
+            })
+            .collect(),
+        sources: source_entries,
+        skipped: skipped
+            .iter()
+            .map(|s| manifest::Skipped {
+                id: s.id.clone(),
+                reason: s.reason.clone(),
+            })
+            .collect(),
+        problems: problems
+            .iter()
+            .map(|p| manifest::ProblemEntry {
+                file: p.id.clone(),
+                problem: p.problem.to_string(),
+            })
+            .collect(),
+        totals: manifest::Totals {
+            sources_read: summary.sources,
+            sources_failed: outcomes.iter().filter(|o| o.rows.is_none()).count(),
+            sources_superseded: superseded.len(),
+            rows_read: summary.rows_read,
+            rows_kept: summary.rows_kept,
+            rows_rejected: summary.rows_rejected,
+        },
+        tables: table_entries,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
+    write::atomic(&cfg.out.join("manifest.json"), &json)?;
+    info!(
+        rows_read = summary.rows_read,
+        rows_kept = summary.rows_kept,
+        rows_rejected = summary.rows_rejected,
+        elapsed = ?clock.elapsed(),
+        "run complete"
+    );
+    Ok(summary)
+}
+
+/// Drops sources of forces outside the run's scope (recorded as skipped).
+fn scope_to_forces(d: &mut Discovery, forces: &[&'static Force]) {
+    let in_scope = |f: &Force| forces.iter().any(|g| g.id == f.id);
+    let (keep, out): (Vec<_>, Vec<_>) = d.sources.drain(..).partition(|s| in_scope(s.force));
+    d.sources = keep;
+    d.skipped.extend(out.into_iter().map(|s| discover::Skipped {
+        id: s.id,
+        reason: format!("force {} is not in --forces", s.force.id),
+    }));
+    d.superseded.retain(|(s, _)| in_scope(s.force));
+}
+
+/// Rows read = rows kept + rows rejected, for every source. Checked on every run.
+fn check_reconciliation(ingested: &[Ingested]) -> Result<()> {
+    for i in ingested {
+        if let Ok(p) = &i.result {
+            let (read, kept, rejected) = (p.rows_read as usize, p.batch.len(), p.rejects.len());
+            let columns_agree = p.batch.datetime.len() == kept
+                && p.batch.latitude.len() == kept
+                && p.batch.labels.iter().all(|l| l.codes.len() == kept);
+            if read != kept + rejected || !columns_agree {
+                return Err(Error::Invariant(format!(
+                    "{}: rows read {read} != kept {kept} + rejected {rejected}",
+                    i.source.id
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn relative(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} files {elapsed}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix("reading");
+    bar
+}

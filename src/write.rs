@@ -1,0 +1,82 @@
+//! Write: Parquet tables (zstd), each with its data-dictionary entry in the file's key-value
+//! metadata, written to a temporary name and renamed so a reader never sees half a file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::dictionary::TableDoc;
+use crate::error::{Error, Result};
+
+/// What a table is and what its columns mean.
+#[derive(Debug, Clone)]
+pub struct TableMeta {
+    pub name: String,
+    pub description: String,
+    pub columns: Vec<(String, String)>,
+}
+
+impl From<&TableDoc> for TableMeta {
+    fn from(doc: &TableDoc) -> Self {
+        TableMeta {
+            name: doc.name.to_owned(),
+            description: doc.description.to_owned(),
+            columns: doc
+                .columns
+                .iter()
+                .map(|c| (c.name.to_owned(), c.description.to_owned()))
+                .collect(),
+        }
+    }
+}
+
+impl TableMeta {
+    /// Key-value pairs for the Parquet footer: `stopsearch.description`, and one
+    /// `stopsearch.column.<name>` per column.
+    fn key_values(&self) -> Vec<(String, String)> {
+        let mut kv = vec![
+            ("stopsearch.version".to_owned(), crate::VERSION.to_owned()),
+            ("stopsearch.table".to_owned(), self.name.clone()),
+            (
+                "stopsearch.description".to_owned(),
+                self.description.clone(),
+            ),
+        ];
+        kv.extend(
+            self.columns
+                .iter()
+                .map(|(name, doc)| (format!("stopsearch.column.{name}"), doc.clone())),
+        );
+        kv
+    }
+}
+
+/// Writes `df` to `dir/<name>.parquet`; returns the path.
+pub fn parquet(df: &mut DataFrame, dir: &Path, meta: &TableMeta) -> Result<PathBuf> {
+    fs::create_dir_all(dir).map_err(Error::write(dir))?;
+    let path = dir.join(format!("{}.parquet", meta.name));
+    let tmp = dir.join(format!(".{}.parquet.tmp", meta.name));
+    let file = fs::File::create(&tmp).map_err(Error::write(&tmp))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(meta.key_values())))
+        .finish(df)
+        .map_err(Error::polars(format!("writing {}", path.display())))?;
+    fs::rename(&tmp, &path).map_err(Error::write(&path))?;
+    Ok(path)
+}
+
+/// Writes bytes to `path` by way of a temporary file and a rename.
+pub fn atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(Error::write(dir))?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    fs::write(&tmp, bytes).map_err(Error::write(&tmp))?;
+    fs::rename(&tmp, path).map_err(Error::write(path))
+}

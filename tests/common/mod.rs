@@ -1,0 +1,108 @@
+//! Helpers shared by the integration tests: run the binary, read the tables back.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures() -> PathBuf {
+    root().join("fixtures/police_uk")
+}
+
+/// Runs `stopsearch` with `args` in `dir`.
+pub fn stopsearch(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stopsearch"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("STOPSEARCH_LOG")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs `stopsearch run` and asserts the exit code.
+pub fn run_ok(dir: &Path, args: &[&str], code: i32) -> Output {
+    let mut full = vec!["run"];
+    full.extend_from_slice(args);
+    let out = stopsearch(dir, &full);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stopsearch {full:?}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn table(out_dir: &Path, name: &str) -> DataFrame {
+    let path = out_dir.join("tables").join(format!("{name}.parquet"));
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(file)
+        .finish()
+        .expect("a readable Parquet file")
+}
+
+pub fn strings(df: &DataFrame, column: &str) -> Vec<Option<String>> {
+    let s = df.column(column).unwrap().cast(&DataType::String).unwrap();
+    s.str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_owned))
+        .collect()
+}
+
+pub fn u32s(df: &DataFrame, column: &str) -> Vec<u32> {
+    let s = df.column(column).unwrap().cast(&DataType::UInt32).unwrap();
+    s.u32().unwrap().into_no_null_iter().collect()
+}
+
+/// Counts of each value of `column` among rows where `key_col == key`.
+pub fn counts_where(
+    df: &DataFrame,
+    key_col: &str,
+    key: &str,
+    column: &str,
+) -> std::collections::BTreeMap<String, u64> {
+    let keys = strings(df, key_col);
+    let values = strings(df, column);
+    let mut out = std::collections::BTreeMap::new();
+    for (k, v) in keys.iter().zip(values) {
+        if k.as_deref() == Some(key) {
+            *out.entry(v.unwrap_or_else(|| "(empty)".to_owned()))
+                .or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary folder")
+}
+
+/// Copies a fixture into `dir`, decompressing it if `plain`.
+pub fn copy_fixture(name: &str, dir: &Path, plain: bool) -> PathBuf {
+    let src = fixtures().join(name);
+    let bytes = std::fs::read(&src).unwrap();
+    if plain && name.ends_with(".gz") {
+        use std::io::Read;
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        let dest = dir.join(name.trim_end_matches(".gz"));
+        std::fs::write(&dest, out).unwrap();
+        dest
+    } else {
+        let dest = dir.join(Path::new(name).file_name().unwrap());
+        std::fs::write(&dest, bytes).unwrap();
+        dest
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Reads a run's Parquet tables with tools journalists use (pyarrow, pandas, DuckDB), not
+with polars, and checks them against the independent raw counts in
+tests/expected/fixture_counts.json.
+
+Usage: check_output.py OUTPUT_DIR    (after `stopsearch run --out OUTPUT_DIR` on the fixtures)
+"""
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[2]
+out = Path(sys.argv[1])
+tables = out / "tables"
+expected = json.loads((ROOT / "tests" / "expected" / "fixture_counts.json").read_text())["files"]
+
+# Every table opens in pyarrow and pandas and documents every column in its metadata.
+for path in sorted(tables.glob("*.parquet")):
+    meta = pq.read_metadata(path).metadata
+    table = pq.read_table(path)
+    for name in table.column_names:
+        key = f"stopsearch.column.{name}".encode()
+        assert meta.get(key), f"{path.name}: no description for column {name}"
+    table.to_pandas()
+    print(f"{path.name}: {table.num_rows} rows, {table.num_columns} columns, documented")
+
+searches = pq.read_table(tables / "searches.parquet").to_pandas()
+for file, want in expected.items():
+    rows = searches[searches["source_file"] == file]
+    assert len(rows) == want["rows"], (file, len(rows), want["rows"])
+    got = Counter(rows["outcome_class"].astype(str))
+    assert got == Counter(want["outcome_class"]), (file, got, want["outcome_class"])
+    eth = Counter(rows["ethnicity"].astype(object).fillna("(empty)").astype(str))
+    assert eth == Counter(want["ethnicity"]), (file, eth, want["ethnicity"])
+print(f"searches: per-file rows, outcome classes and ethnicity match the raw counts ({len(expected)} files)")
+
+con = duckdb.connect()
+total, = con.execute(f"SELECT count(*) FROM '{tables / 'searches.parquet'}'").fetchone()
+assert total == sum(f["rows"] for f in expected.values()), total
+missing, = con.execute(
+    f"SELECT count(*) FROM '{tables / 'coverage.parquet'}' WHERE status = 'missing'"
+).fetchone()
+submitted, = con.execute(
+    f"SELECT count(*) FROM '{tables / 'coverage.parquet'}' WHERE status = 'submitted'"
+).fetchone()
+assert submitted == len(expected), submitted
+print(f"duckdb: {total} searches; coverage {submitted} submitted, {missing} missing")
+
+manifest = json.loads((out / "manifest.json").read_text())
+for s in manifest["sources"]:
+    assert s["rows_read"] == s["rows_kept"] + s["rows_rejected"], s
+print("manifest: rows read = kept + rejected for every source")

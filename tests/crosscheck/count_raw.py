@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Counts the bundled fixtures straight from the raw files, with Python's standard library
+only, as an independent check on stopsearch's ingest and normalisation.
+
+The label mappings here are not copied from the Rust code: the ethnicity groups and the
+old-to-new outcome crosswalk are parsed from the tables in fixtures/reference/data-formats.md,
+and the raw outcome counts are checked against the counts published in that document (§5.8).
+
+Usage: count_raw.py            write tests/expected/fixture_counts.json
+       count_raw.py --check    fail if that file is out of date
+"""
+import csv
+import gzip
+import io
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures" / "police_uk"
+DOC = (ROOT / "fixtures" / "reference" / "data-formats.md").read_text(encoding="utf-8")
+OUT = ROOT / "tests" / "expected" / "fixture_counts.json"
+
+
+def table_rows(heading):
+    """Rows of the first Markdown table after a heading, as lists of cell texts."""
+    start = DOC.index(heading)
+    rows = []
+    for line in DOC[start:].splitlines()[1:]:
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not set(cells[0]) <= set("-: "):
+                rows.append(cells)
+        elif rows:
+            break
+    return rows[1:]  # drop the header row
+
+
+def unquote(cell):
+    m = re.fullmatch(r"`(.*)`", cell)
+    return m.group(1) if m else None
+
+
+# Self-defined ethnicity → broad group, from the two tables in §5.4.
+BROAD = {}
+for heading in ("#### 5.4.1", "#### 5.4.2"):
+    for cells in table_rows(heading):
+        label = unquote(cells[0])
+        if label is None:
+            continue  # "(empty)"
+        broad = cells[1].replace("*", "").split("(")[0].strip()
+        BROAD[label] = broad
+assert len(BROAD) == 19 + 17, len(BROAD)
+
+# Outcome → class: the new labels by meaning, the old ones through the §6 crosswalk.
+NEW_CLASS = {
+    "A no further action disposal": "no_further_action",
+    "Arrest": "arrest",
+    "Summons / charged by post": "summons_or_charge",
+    "Caution (simple or conditional)": "caution",
+    "Community resolution": "community_resolution",
+    "Khat or Cannabis warning": "cannabis_or_khat_warning",
+    "Penalty Notice for Disorder": "penalty_notice",
+}
+OUTCOME_CLASS = dict(NEW_CLASS)
+for cells in table_rows("## 6. Mapping old outcome labels to new"):
+    old, new = unquote(cells[0]), unquote(cells[1])
+    OUTCOME_CLASS[old] = NEW_CLASS[new] if new in NEW_CLASS else "other"
+# Old API: `false` meant nothing found.
+OUTCOME_CLASS[False] = "no_further_action"
+
+
+def outcome_class(value):
+    if value in ("", None):
+        return "unknown"
+    return OUTCOME_CLASS.get(value, "other")
+
+
+def broad(value):
+    if value in ("", None):
+        return "(empty)"
+    return BROAD.get(value, "(unknown)")
+
+
+def csv_rows(path):
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    return [(r["Outcome"], r["Self-defined ethnicity"]) for r in rows]
+
+
+def json_rows(path):
+    records = json.loads(gzip.decompress(path.read_bytes()))
+    out = []
+    for r in records:
+        outcome = r.get("outcome")
+        if outcome in ("", None):
+            outcome = (r.get("outcome_object") or {}).get("name") or ""
+        out.append((outcome, r.get("self_defined_ethnicity")))
+    return out
+
+
+def main():
+    files = {}
+    raw_outcomes = Counter()
+    for path in sorted(FIXTURES.rglob("*")):
+        name = path.name
+        if name.endswith((".csv", ".csv.gz")):
+            rows = csv_rows(path)
+            raw_outcomes.update(o for o, _ in rows)
+        elif name.endswith((".json", ".json.gz")):
+            rows = json_rows(path)
+        else:
+            continue
+        files[path.relative_to(FIXTURES.parent).as_posix()] = {
+            "rows": len(rows),
+            "outcome_class": dict(sorted(Counter(outcome_class(o) for o, _ in rows).items())),
+            "ethnicity": dict(sorted(Counter(broad(e) for _, e in rows).items())),
+        }
+
+    # The raw outcome counts over the 10 CSVs must equal those published in §5.8.
+    published = {}
+    for cells in table_rows("**Outcome counts over the 10 sample files**"):
+        label = unquote(cells[0])
+        published["" if label is None else label] = int(cells[1].replace(",", ""))
+    assert dict(raw_outcomes) == published, (dict(raw_outcomes), published)
+
+    text = json.dumps({"files": files}, indent=2, sort_keys=True) + "\n"
+    if "--check" in sys.argv:
+        if OUT.read_text(encoding="utf-8") != text:
+            sys.exit(f"{OUT} is out of date; run {Path(__file__).name} to regenerate it")
+        print(f"{OUT.name} matches the raw fixtures")
+    else:
+        OUT.write_text(text, encoding="utf-8")
+        print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+//! The README documents what the program does: its data dictionary is the program's own, and
+//! it lists every force and both set-up commands.
+
+fn readme() -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .unwrap()
+}
+
+#[test]
+fn data_dictionary_is_current() {
+    let readme = readme();
+    let start = readme.find("<!-- dictionary:start -->\n").unwrap() + 26;
+    let end = readme.find("<!-- dictionary:end -->").unwrap();
+    assert_eq!(
+        &readme[start..end],
+        stopsearch::dictionary::markdown(),
+        "regenerate the README's data dictionary with `stopsearch dictionary`"
+    );
+}
+
+#[test]
+fn lists_every_force_and_the_two_commands() {
+    let readme = readme();
+    for force in stopsearch::forces::FORCES {
+        assert!(readme.contains(&format!("| `{}` |", force.id)), "{}", force.id);
+    }
+    assert!(readme.contains("cargo run --release -- run"));
+    assert!(readme.contains("cargo test --release"));
+}
