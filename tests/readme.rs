@@ -22,7 +22,11 @@ fn data_dictionary_is_current() {
 fn lists_every_force_and_the_two_commands() {
     let readme = readme();
     for force in stopsearch::forces::FORCES {
-        assert!(readme.contains(&format!("| `{}` |", force.id)), "{}", force.id);
+        assert!(
+            readme.contains(&format!("| `{}` |", force.id)),
+            "{}",
+            force.id
+        );
     }
     assert!(readme.contains("cargo run --release -- run"));
     assert!(readme.contains("cargo test --release"));
