@@ -9,6 +9,8 @@ use crate::discover::NameOverride;
 use crate::error::{Error, Result};
 use crate::forces::{self, FORCES};
 use crate::ingest::Limits;
+use crate::normalise::vocab::Ethnicity;
+use crate::population::{Census, Population};
 use crate::run::RunConfig;
 
 const EXIT_CODES: &str = "\
@@ -44,9 +46,31 @@ pub struct Cli {
 pub enum Command {
     /// Ingest stop-and-search files and write the tables.
     #[command(after_help = EXIT_CODES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print the data dictionary (every table and column) as Markdown.
-    Dictionary,
+    Dictionary(DictionaryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DictionaryArgs {
+    /// Folder of SQL files defining the aggregate tables (default: queries/).
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<PathBuf>,
+}
+
+impl DictionaryArgs {
+    pub fn queries_dir(&self) -> Result<PathBuf> {
+        queries_dir(self.queries.clone())
+    }
+}
+
+fn queries_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(dir) => Ok(dir),
+        None => bundled("queries").ok_or_else(|| {
+            Error::Usage("the queries folder (queries/) is not here; give --queries".into())
+        }),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -74,18 +98,46 @@ pub struct RunArgs {
     /// Largest decompressed size accepted for one input file, in MiB.
     #[arg(long, default_value_t = 1024, value_name = "MIB")]
     pub max_file_mib: u64,
+    /// Census for the population denominators: 2021 (default) or 2011 (to reproduce figures
+    /// published on the 2011 basis, up to the year ending March 2022).
+    #[arg(
+        long,
+        default_value = "2021",
+        value_name = "YEAR",
+        conflicts_with = "population"
+    )]
+    pub census: String,
+    /// Your own population table, with the columns of the Census 2021 table (PFA22CD, total,
+    /// asian, black, mixed, white, other).
+    #[arg(long, value_name = "FILE")]
+    pub population: Option<PathBuf>,
+    /// Reference group for rate ratios: White (default), Asian, Black, Mixed or Other.
+    #[arg(long, default_value = "White", value_name = "GROUP")]
+    pub reference: String,
+    /// Fold the City of London into the Met (its resident population is no fit denominator).
+    #[arg(long)]
+    pub merge_city_into_met: bool,
+    /// Folder of SQL files defining the aggregate tables (default: queries/).
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<PathBuf>,
+}
+
+/// A folder of the source checkout: under the current folder, or under the checkout the binary
+/// was built from.
+fn bundled(relative: &str) -> Option<PathBuf> {
+    let local = PathBuf::from(relative);
+    if local.is_dir() {
+        return Some(local);
+    }
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative);
+    built.is_dir().then_some(built)
 }
 
 /// Where the bundled real fixtures live: `fixtures/police_uk` under the current folder, or
 /// under the source checkout the binary was built from.
 fn default_inputs() -> Result<Vec<PathBuf>> {
-    let local = PathBuf::from("fixtures/police_uk");
-    if local.is_dir() {
-        return Ok(vec![local]);
-    }
-    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/police_uk");
-    if built.is_dir() {
-        return Ok(vec![built]);
+    if let Some(dir) = bundled("fixtures/police_uk") {
+        return Ok(vec![dir]);
     }
     Err(Error::Usage(
         "no INPUT given and the bundled fixtures (fixtures/police_uk) are not here; name the \
@@ -121,6 +173,28 @@ impl RunArgs {
         if self.max_file_mib == 0 {
             return Err(Error::Usage("--max-file-mib must be at least 1".to_owned()));
         }
+        let population = match (&self.population, self.census.as_str()) {
+            (Some(file), _) => Population::from_file(file)?,
+            (None, "2021") => Population::census(Census::Y2021),
+            (None, "2011") => Population::census(Census::Y2011),
+            (None, other) => {
+                return Err(Error::Usage(format!(
+                    "--census: `{other}` is not a census we have; use 2021 or 2011"
+                )));
+            }
+        };
+        let reference = Ethnicity::ALL
+            .iter()
+            .copied()
+            .filter(|e| *e != Ethnicity::NotStated)
+            .find(|e| e.as_str().eq_ignore_ascii_case(self.reference.trim()))
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--reference: `{}` is not a group; use White, Asian, Black, Mixed or Other",
+                    self.reference
+                ))
+            })?;
+        let queries = queries_dir(self.queries)?;
         let inputs = if self.inputs.is_empty() {
             default_inputs()?
         } else {
@@ -137,6 +211,10 @@ impl RunArgs {
             },
             progress: !quiet && std::io::stderr().is_terminal(),
             arguments: std::env::args().collect(),
+            queries,
+            population,
+            reference,
+            merge_city_into_met: self.merge_city_into_met,
         })
     }
 }

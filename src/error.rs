@@ -31,6 +31,12 @@ pub enum Error {
     #[error("{file}: {problem}")]
     File { file: String, problem: FileProblem },
 
+    #[error("population table {file}: {message}")]
+    Population { file: String, message: String },
+
+    #[error("query {file}: {message}")]
+    Query { file: String, message: String },
+
     #[error("{what}: {source}")]
     Polars {
         what: String,

@@ -2,7 +2,8 @@
 //! disproportionality, from the data.police.uk monthly files.
 //!
 //! The pipeline, one module per stage, data flowing forward:
-//! [`discover`] → [`ingest`] → [`normalise`] → [`frame`] → [`write`], driven by [`run`].
+//! [`discover`] → [`ingest`] → [`normalise`] → [`frame`] → [`tables`] (SQL in `queries/`) →
+//! [`stats`] → [`write`], driven by [`run`].
 
 pub mod cli;
 pub mod coverage;
@@ -15,7 +16,10 @@ pub mod ingest;
 pub mod manifest;
 pub mod month;
 pub mod normalise;
+pub mod population;
 pub mod run;
+pub mod stats;
+pub mod tables;
 pub mod write;
 
 pub use error::{Error, Result};

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Run(args) => {
-            let config = args.into_config(cli.quiet)?;
+            let config = (*args).into_config(cli.quiet)?;
             let summary = stopsearch::run::run(&config)?;
             for p in &summary.problems {
                 tracing::warn!("skipped {p}");
@@ -45,8 +45,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 exit::OK
             })
         }
-        Command::Dictionary => {
-            print!("{}", stopsearch::dictionary::markdown());
+        Command::Dictionary(args) => {
+            let queries = stopsearch::tables::queries::load(&args.queries_dir()?)?;
+            let aggregates =
+                stopsearch::tables::describe(queries, &stopsearch::tables::Settings::standard())?;
+            print!("{}", stopsearch::dictionary::markdown(&aggregates));
             Ok(exit::OK)
         }
     }

@@ -13,8 +13,10 @@ use crate::frame::{self, RejectRow};
 use crate::ingest::{self, Ingested, Limits};
 use crate::manifest::{self, Manifest};
 use crate::month::Month;
+use crate::normalise::vocab::Ethnicity;
 use crate::normalise::{self, FileRows};
-use crate::{dictionary, write};
+use crate::population::Population;
+use crate::{dictionary, tables, write};
 
 /// A validated `run` configuration.
 #[derive(Debug, Clone)]
@@ -29,6 +31,12 @@ pub struct RunConfig {
     pub progress: bool,
     /// The command line, recorded in the manifest.
     pub arguments: Vec<String>,
+    /// Folder of the SQL files that define the aggregate tables.
+    pub queries: PathBuf,
+    /// Denominators, reference group and area rules for the aggregate tables.
+    pub population: Population,
+    pub reference: Ethnicity,
+    pub merge_city_into_met: bool,
 }
 
 /// What a run did, for the exit code and the closing log line.
@@ -240,14 +248,32 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     ];
     drop(searches);
     let mut table_entries = Vec::new();
-    for (df, doc) in frames.iter_mut() {
-        let path = write::parquet(df, &tables_dir, &(*doc).into())?;
+    let mut write_table = |df: &mut polars::prelude::DataFrame, meta: &write::TableMeta| {
+        let path = write::parquet(df, &tables_dir, meta)?;
         table_entries.push(manifest::TableEntry {
-            name: doc.name.to_owned(),
+            name: meta.name.clone(),
             path: relative(&path, &cfg.out),
             rows: df.height(),
         });
-        summary.tables.push((doc.name.to_owned(), df.height()));
+        summary.tables.push((meta.name.clone(), df.height()));
+        Ok::<(), Error>(())
+    };
+    for (df, doc) in frames.iter_mut() {
+        write_table(df, &(*doc).into())?;
+    }
+    let [searches_df, coverage_df, ..] = &frames;
+    let settings = tables::Settings {
+        population: cfg.population.clone(),
+        reference: cfg.reference,
+        merge_city_into_met: cfg.merge_city_into_met,
+        forces: cfg.forces.clone(),
+    };
+    let queries = tables::queries::load(&cfg.queries)?;
+    let aggregates = tables::build(queries, &searches_df.0, &coverage_df.0, &settings)?;
+    debug!(elapsed = ?clock.elapsed(), tables = aggregates.len(), "aggregate tables built");
+    drop(frames);
+    for mut table in aggregates {
+        write_table(&mut table.df, &table.meta)?;
     }
     debug!(elapsed = ?clock.elapsed(), "wrote tables");
 

@@ -11,9 +11,15 @@ fn data_dictionary_is_current() {
     let readme = readme();
     let start = readme.find("<!-- dictionary:start -->\n").unwrap() + 26;
     let end = readme.find("<!-- dictionary:end -->").unwrap();
+    let queries = stopsearch::tables::queries::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries"),
+    )
+    .unwrap();
+    let aggregates =
+        stopsearch::tables::describe(queries, &stopsearch::tables::Settings::standard()).unwrap();
     assert_eq!(
         &readme[start..end],
-        stopsearch::dictionary::markdown(),
+        stopsearch::dictionary::markdown(&aggregates),
         "regenerate the README's data dictionary with `stopsearch dictionary`"
     );
 }

@@ -106,3 +106,66 @@ pub fn copy_fixture(name: &str, dir: &Path, plain: bool) -> PathBuf {
         dest
     }
 }
+
+/// Rows where each named column (as text) equals the value given.
+pub fn select(df: &DataFrame, filters: &[(&str, &str)]) -> DataFrame {
+    let mut mask = BooleanChunked::full("mask".into(), true, df.height());
+    for (col, value) in filters {
+        let s = df
+            .column(col)
+            .unwrap_or_else(|_| panic!("no column {col}"))
+            .cast(&DataType::String)
+            .unwrap();
+        let eq: BooleanChunked = s
+            .str()
+            .unwrap()
+            .iter()
+            .map(|v| Some(v == Some(*value)))
+            .collect();
+        mask = &mask & &eq;
+    }
+    df.filter(&mask).unwrap()
+}
+
+/// The only row's value of a numeric column.
+pub fn num(df: &DataFrame, col: &str) -> Option<f64> {
+    assert_eq!(df.height(), 1, "expected one row, got {df}");
+    let s = df.column(col).unwrap().cast(&DataType::Float64).unwrap();
+    s.f64().unwrap().get(0)
+}
+
+pub fn flag(df: &DataFrame, col: &str) -> bool {
+    assert_eq!(df.height(), 1, "expected one row, got {df}");
+    df.column(col).unwrap().bool().unwrap().get(0).unwrap()
+}
+
+/// The independent counts made from the raw fixtures by tests/crosscheck/count_raw.py.
+pub fn raw_counts() -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join("tests/expected/fixture_counts.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Census 2021 residents of a PFA and group, read from the shipped CSV with plain string
+/// splitting (not the program's reader).
+pub fn census2021(pfa: &str, column: &str) -> f64 {
+    let text = std::fs::read_to_string(
+        root().join("fixtures/population/census2021_population_by_ethnicity_pfa22.csv"),
+    )
+    .unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at = header.iter().position(|h| *h == column).unwrap();
+    for line in lines {
+        if line.starts_with(pfa) {
+            // The one quoted name ("London, City of") holds a comma: count from the end.
+            let fields: Vec<&str> = line.split(',').collect();
+            let from_end = header.len() - at;
+            return fields[fields.len() - from_end].parse().unwrap();
+        }
+    }
+    panic!("no PFA {pfa}")
+}
+
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+}

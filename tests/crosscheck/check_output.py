@@ -50,6 +50,24 @@ submitted, = con.execute(
 assert submitted == len(expected), submitted
 print(f"duckdb: {total} searches; coverage {submitted} submitted, {missing} missing")
 
+# Recompute one rate with DuckDB from the row-level table and the Census CSV: Met, 2022-09,
+# Black, one month of exposure (population / 12 person-years).
+black, = con.execute(
+    f"""SELECT count(*) FROM '{tables / 'searches.parquet'}'
+        WHERE force = 'metropolitan' AND month = '2022-09' AND ethnicity = 'Black'"""
+).fetchone()
+population, = con.execute(
+    f"""SELECT black FROM read_csv_auto('{ROOT / 'fixtures/population/census2021_population_by_ethnicity_pfa22.csv'}')
+        WHERE PFA22CD = 'E23000001'"""
+).fetchone()
+rate, = con.execute(
+    f"""SELECT rate_per_1000 FROM '{tables / 'rates.parquet'}'
+        WHERE area = 'metropolitan' AND period = '2022-09' AND search_group = 'all'
+        AND ethnicity = 'Black'"""
+).fetchone()
+assert abs(rate - 1000 * black / (population / 12)) < 1e-9, (rate, black, population)
+print(f"rates: Met 2022-09 Black {black} / ({population} / 12) x 1000 = {rate:.4f}, as DuckDB recomputes")
+
 manifest = json.loads((out / "manifest.json").read_text())
 for s in manifest["sources"]:
     assert s["rows_read"] == s["rows_kept"] + s["rows_rejected"], s

@@ -89,7 +89,20 @@ def csv_rows(path):
     if path.suffix == ".gz":
         raw = gzip.decompress(raw)
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
-    return [(r["Outcome"], r["Self-defined ethnicity"]) for r in rows]
+    return [
+        (
+            r["Outcome"],
+            r["Self-defined ethnicity"],
+            r["Officer-defined ethnicity"],
+            r["Outcome linked to object of search"],
+            r["Removal of more than just outer clothing"],
+        )
+        for r in rows
+    ]
+
+
+def as_flag(value):
+    return {True: "True", False: "False", None: ""}.get(value, value)
 
 
 def json_rows(path):
@@ -99,8 +112,44 @@ def json_rows(path):
         outcome = r.get("outcome")
         if outcome in ("", None):
             outcome = (r.get("outcome_object") or {}).get("name") or ""
-        out.append((outcome, r.get("self_defined_ethnicity")))
+        out.append(
+            (
+                outcome,
+                r.get("self_defined_ethnicity"),
+                r.get("officer_defined_ethnicity") or "",
+                as_flag(r.get("outcome_linked_to_object_of_search")),
+                as_flag(r.get("removal_of_more_than_outer_clothing")),
+            )
+        )
     return out
+
+
+def nested(pairs):
+    """{a: {b: count}} from (a, b) pairs, keys sorted."""
+    out = {}
+    for a, b in pairs:
+        out.setdefault(a, Counter())[b] += 1
+    return {a: dict(sorted(c.items())) for a, c in sorted(out.items())}
+
+
+def find_counts(rows):
+    """The outcome test as the README defines it, per broad group: `outcome_linked` counts
+    only in files that record the field, treating an empty field with no further action as
+    not linked; `outcome_other_than_nfa` counts rows whose outcome was recorded."""
+    records = any(linked != "" for _, _, _, linked, _ in rows)
+    out = {}
+    for outcome, eth, _, linked, _ in rows:
+        group = broad(eth)
+        group = "Missing" if group == "(empty)" else group
+        c = out.setdefault(group, Counter())
+        cls = outcome_class(outcome)
+        if records and (linked != "" or cls == "no_further_action"):
+            c["linked_total"] += 1
+            c["linked_n"] += linked == "True"
+        if cls != "unknown":
+            c["action_total"] += 1
+            c["action_n"] += cls != "no_further_action"
+    return {g: dict(sorted(c.items())) for g, c in sorted(out.items())}
 
 
 def main():
@@ -110,15 +159,19 @@ def main():
         name = path.name
         if name.endswith((".csv", ".csv.gz")):
             rows = csv_rows(path)
-            raw_outcomes.update(o for o, _ in rows)
+            raw_outcomes.update(r[0] for r in rows)
         elif name.endswith((".json", ".json.gz")):
             rows = json_rows(path)
         else:
             continue
         files[path.relative_to(FIXTURES.parent).as_posix()] = {
             "rows": len(rows),
-            "outcome_class": dict(sorted(Counter(outcome_class(o) for o, _ in rows).items())),
-            "ethnicity": dict(sorted(Counter(broad(e) for _, e in rows).items())),
+            "outcome_class": dict(sorted(Counter(outcome_class(r[0]) for r in rows).items())),
+            "ethnicity": dict(sorted(Counter(broad(r[1]) for r in rows).items())),
+            "outcome_class_by_ethnicity": nested((broad(r[1]), outcome_class(r[0])) for r in rows),
+            "officer_by_self_defined": nested((broad(r[1]), r[2] or "(empty)") for r in rows),
+            "strip_search_by_ethnicity": nested((broad(r[1]), r[4] or "(empty)") for r in rows),
+            "find": find_counts(rows),
         }
 
     # The raw outcome counts over the 10 CSVs must equal those published in §5.8.

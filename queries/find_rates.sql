@@ -1,0 +1,113 @@
+-- The outcome test: the share of searches that found what they were looking for, by
+-- self-defined ethnic group and what the search was for, against the reference group's. Two
+-- measures. `outcome_linked`: the outcome was linked to the object of search, counted only in
+-- force-months that record that field (the Met leaves it empty throughout); there, a search
+-- with no further action and the field empty counts as not linked (some forces leave it empty
+-- exactly when nothing was found), and any other empty field is left out. `outcome_other_than_nfa`:
+-- any outcome other than no further action, counted over searches whose outcome was recorded
+-- (an empty outcome is not "nothing found"). `excluded` says how many searches each measure
+-- left out. A lower find rate for one group can point to weaker grounds for searching it, but
+-- groups can differ for other reasons (infra-marginality): read it beside the rate ratios.
+-- column area: Force id, or `england-and-wales`.
+-- column period_type: `month`, `financial_year` or `calendar_year`.
+-- column period: `2022-09`, `2022/23` or `2022`.
+-- column search_group: What the search was for (object of search), or `all`.
+-- column ethnicity: Self-defined broad group, `All`, `Not stated` or `Missing`.
+-- column measure: `outcome_linked` or `outcome_other_than_nfa`.
+-- column n: Searches that found something, by the measure.
+-- column total: Searches the measure counts.
+-- column excluded: Searches left out (field not recorded, or outcome empty).
+-- column reference_n: n for the reference group.
+-- column reference_total: total for the reference group.
+WITH base AS (
+    SELECT
+        CAST(force AS VARCHAR) AS force,
+        CAST(month AS VARCHAR) AS month,
+        CAST(search_group AS VARCHAR) AS search_group,
+        COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
+        CAST(outcome_class AS VARCHAR) AS outcome_class,
+        outcome_linked,
+        n
+    FROM (
+        SELECT force, month, search_group, ethnicity, outcome_class, outcome_linked,
+               COUNT(*) AS n
+        FROM searches
+        GROUP BY force, month, search_group, ethnicity, outcome_class, outcome_linked
+    ) AS grouped
+),
+recording AS (
+    SELECT force, month,
+           SUM(CASE WHEN outcome_linked IS NOT NULL THEN n ELSE 0 END) AS recorded
+    FROM base
+    GROUP BY force, month
+),
+scored AS (
+    SELECT
+        b.force, b.month, b.search_group, b.ethnicity, b.n AS all_n,
+        CASE WHEN r.recorded > 0 AND b.outcome_linked = TRUE THEN b.n ELSE 0 END AS linked_n,
+        CASE
+            WHEN r.recorded > 0
+                AND (b.outcome_linked IS NOT NULL OR b.outcome_class = 'no_further_action')
+                THEN b.n
+            ELSE 0
+        END AS linked_total,
+        CASE WHEN b.outcome_class NOT IN ('no_further_action', 'unknown') THEN b.n ELSE 0 END
+            AS action_n,
+        CASE WHEN b.outcome_class <> 'unknown' THEN b.n ELSE 0 END AS action_total
+    FROM base b
+    JOIN recording r ON b.force = r.force AND b.month = r.month
+),
+counts AS (
+    SELECT ap.area, ap.period_type, ap.period, s.search_group, s.ethnicity,
+           SUM(s.all_n) AS all_n, SUM(s.linked_n) AS linked_n,
+           SUM(s.linked_total) AS linked_total, SUM(s.action_n) AS action_n,
+           SUM(s.action_total) AS action_total
+    FROM scored s
+    JOIN _area_periods ap ON s.force = ap.force AND s.month = ap.month
+    GROUP BY ap.area, ap.period_type, ap.period, s.search_group, s.ethnicity
+),
+all_groups AS (
+    SELECT area, period_type, period, search_group, ethnicity, all_n, linked_n, linked_total,
+           action_n, action_total
+    FROM counts
+    UNION ALL
+    SELECT area, period_type, period, 'all' AS search_group, ethnicity, SUM(all_n) AS all_n,
+           SUM(linked_n) AS linked_n, SUM(linked_total) AS linked_total,
+           SUM(action_n) AS action_n, SUM(action_total) AS action_total
+    FROM counts
+    GROUP BY area, period_type, period, ethnicity
+),
+full_counts AS (
+    SELECT area, period_type, period, search_group, ethnicity, all_n, linked_n, linked_total,
+           action_n, action_total
+    FROM all_groups
+    UNION ALL
+    SELECT area, period_type, period, search_group, 'All' AS ethnicity, SUM(all_n) AS all_n,
+           SUM(linked_n) AS linked_n, SUM(linked_total) AS linked_total,
+           SUM(action_n) AS action_n, SUM(action_total) AS action_total
+    FROM all_groups
+    GROUP BY area, period_type, period, search_group
+),
+measures AS (
+    SELECT area, period_type, period, search_group, ethnicity, 'outcome_linked' AS measure,
+           linked_n AS n, linked_total AS total, all_n - linked_total AS excluded
+    FROM full_counts
+    UNION ALL
+    SELECT area, period_type, period, search_group, ethnicity,
+           'outcome_other_than_nfa' AS measure,
+           action_n AS n, action_total AS total, all_n - action_total AS excluded
+    FROM full_counts
+),
+reference AS (
+    SELECT area, period_type, period, search_group, measure, n, total
+    FROM measures
+    WHERE ethnicity = :reference
+)
+SELECT
+    m.area, m.period_type, m.period, m.search_group, m.ethnicity, m.measure,
+    m.n, m.total, m.excluded,
+    r.n AS reference_n, r.total AS reference_total
+FROM measures m
+LEFT JOIN reference r
+    ON r.area = m.area AND r.period_type = m.period_type AND r.period = m.period
+    AND r.search_group = m.search_group AND r.measure = m.measure
