@@ -120,6 +120,9 @@ pub struct RunArgs {
     /// Folder of SQL files defining the aggregate tables (default: queries/).
     #[arg(long, value_name = "DIR")]
     pub queries: Option<PathBuf>,
+    /// Tables only: no charts and no report.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// A folder of the source checkout: under the current folder, or under the checkout the binary
@@ -215,6 +218,7 @@ impl RunArgs {
             population,
             reference,
             merge_city_into_met: self.merge_city_into_met,
+            charts: !self.no_charts,
         })
     }
 }

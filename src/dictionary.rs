@@ -288,6 +288,22 @@ impl From<&TableDoc> for Documented {
     }
 }
 
+impl Documented {
+    /// A written table: its metadata, with each column's type read from the frame.
+    pub fn of(meta: &crate::write::TableMeta, df: &polars::prelude::DataFrame) -> Documented {
+        Documented {
+            name: meta.name.clone(),
+            description: meta.description.clone(),
+            columns: meta
+                .columns
+                .iter()
+                .zip(df.dtypes())
+                .map(|((name, doc), dtype)| (name.clone(), kind(&dtype), doc.clone()))
+                .collect(),
+        }
+    }
+}
+
 /// Friendly name of a column type for the data dictionary.
 pub fn kind(dtype: &polars::prelude::DataType) -> String {
     use polars::prelude::DataType as D;

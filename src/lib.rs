@@ -5,11 +5,13 @@
 //! [`discover`] → [`ingest`] → [`normalise`] → [`frame`] → [`tables`] (SQL in `queries/`) →
 //! [`stats`] → [`write`], driven by [`run`].
 
+pub mod charts;
 pub mod cli;
 pub mod coverage;
 pub mod dictionary;
 pub mod discover;
 pub mod error;
+pub mod figures;
 pub mod forces;
 pub mod frame;
 pub mod ingest;
@@ -17,6 +19,7 @@ pub mod manifest;
 pub mod month;
 pub mod normalise;
 pub mod population;
+pub mod report;
 pub mod run;
 pub mod stats;
 pub mod tables;

@@ -16,7 +16,7 @@ use crate::month::Month;
 use crate::normalise::vocab::Ethnicity;
 use crate::normalise::{self, FileRows};
 use crate::population::Population;
-use crate::{dictionary, tables, write};
+use crate::{charts, dictionary, figures, report, tables, write};
 
 /// A validated `run` configuration.
 #[derive(Debug, Clone)]
@@ -37,6 +37,8 @@ pub struct RunConfig {
     pub population: Population,
     pub reference: Ethnicity,
     pub merge_city_into_met: bool,
+    /// Draw the charts and write the report.
+    pub charts: bool,
 }
 
 /// What a run did, for the exit code and the closing log line.
@@ -49,6 +51,7 @@ pub struct RunSummary {
     /// Files that could not be used (only under --keep-going).
     pub problems: Vec<String>,
     pub tables: Vec<(String, usize)>,
+    pub charts: usize,
 }
 
 impl RunSummary {
@@ -271,11 +274,53 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     let queries = tables::queries::load(&cfg.queries)?;
     let aggregates = tables::build(queries, &searches_df.0, &coverage_df.0, &settings)?;
     debug!(elapsed = ?clock.elapsed(), tables = aggregates.len(), "aggregate tables built");
-    drop(frames);
+    let [_, (coverage_df, _), ..] = frames;
+    let mut by_name = std::collections::HashMap::new();
+    let mut documented_aggregates = Vec::new();
     for mut table in aggregates {
         write_table(&mut table.df, &table.meta)?;
+        documented_aggregates.push(dictionary::Documented::of(&table.meta, &table.df));
+        write::csv(&mut table.df, &tables_dir, &table.meta.name)?;
+        by_name.insert(table.meta.name.clone(), table.df);
     }
     debug!(elapsed = ?clock.elapsed(), "wrote tables");
+    if cfg.charts {
+        let figures = figures::figures(&figures::Inputs {
+            tables: &by_name,
+            coverage: &coverage_df,
+            reference: cfg.reference.as_str(),
+            census: &cfg.population.vintage,
+            merge_city_into_met: cfg.merge_city_into_met,
+        });
+        let planned = charts::plan(&figures);
+        let rendered = charts::render_all(&planned, &cfg.out)?;
+        debug!(elapsed = ?clock.elapsed(), charts = rendered.len(), "charts drawn");
+        summary.charts = rendered.len();
+        let links: Vec<report::TableLink> = table_entries
+            .iter()
+            .map(|t| report::TableLink {
+                name: t.name.clone(),
+                rows: t.rows,
+                parquet: t.path.clone(),
+                csv: by_name
+                    .contains_key(&t.name)
+                    .then(|| format!("tables/{}.csv", t.name)),
+            })
+            .collect();
+        let mut documented: Vec<dictionary::Documented> =
+            dictionary::TABLES.iter().map(|t| (*t).into()).collect();
+        documented.extend(documented_aggregates);
+        report::write(
+            &report::Inputs {
+                figures: &figures,
+                charts: &rendered,
+                tables: &links,
+                dictionary: &documented,
+            },
+            &cfg.out,
+        )?;
+        debug!(elapsed = ?clock.elapsed(), "report written");
+    }
 
     summary.problems = problems
         .iter()

@@ -80,3 +80,15 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::write(&tmp, bytes).map_err(Error::write(&tmp))?;
     fs::rename(&tmp, path).map_err(Error::write(path))
 }
+
+/// Writes `df` as `dir/<name>.csv`, a twin of the Parquet table for spreadsheet users.
+pub fn csv(df: &mut DataFrame, dir: &Path, name: &str) -> Result<PathBuf> {
+    let path = dir.join(format!("{name}.csv"));
+    let tmp = dir.join(format!(".{name}.csv.tmp"));
+    let file = fs::File::create(&tmp).map_err(Error::write(&tmp))?;
+    CsvWriter::new(std::io::BufWriter::new(file))
+        .finish(df)
+        .map_err(Error::polars(format!("writing {}", path.display())))?;
+    fs::rename(&tmp, &path).map_err(Error::write(&path))?;
+    Ok(path)
+}

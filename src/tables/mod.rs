@@ -127,20 +127,8 @@ pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<crate::dictiona
         (rank, t.meta.name.clone())
     });
     Ok(tables
-        .into_iter()
-        .map(|t| crate::dictionary::Documented {
-            columns: t
-                .meta
-                .columns
-                .iter()
-                .zip(t.df.dtypes())
-                .map(|((name, doc), dtype)| {
-                    (name.clone(), crate::dictionary::kind(&dtype), doc.clone())
-                })
-                .collect(),
-            name: t.meta.name,
-            description: t.meta.description,
-        })
+        .iter()
+        .map(|t| crate::dictionary::Documented::of(&t.meta, &t.df))
         .collect())
 }
 

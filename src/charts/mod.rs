@@ -1,0 +1,591 @@
+//! Charts: PNG for sharing and SVG for print, one set per area, drawn with plotters and an
+//! embedded font, in parallel and deterministically. [`plan`] decides what to draw from the
+//! figures; [`render_all`] draws it.
+
+pub mod canvas;
+pub mod draw;
+pub mod font;
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::figures::{AreaFigures, Figures, GROUPS, Period, Share, Split};
+use crate::normalise::vocab::{OutcomeClass, SearchGroup};
+use canvas::{Canvas, Frame, human, thousands};
+use draw::{BarRow, Body, ForestRow, StackRow};
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 675;
+
+/// Colour-blind-safe (Okabe–Ito) colours; each group keeps its colour in every chart.
+pub fn group_colour(group: &str) -> RGBColor {
+    match group {
+        "Asian" => RGBColor(230, 159, 0),
+        "Black" => RGBColor(0, 114, 178),
+        "Mixed" => RGBColor(204, 121, 167),
+        "White" => RGBColor(0, 158, 115),
+        "Other" => RGBColor(213, 94, 0),
+        "All" => RGBColor(51, 51, 51),
+        _ => RGBColor(153, 153, 153),
+    }
+}
+
+/// Okabe–Ito, then greys, for categories.
+const CATEGORY: [RGBColor; 10] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+    RGBColor(187, 187, 187),
+    RGBColor(120, 120, 120),
+];
+
+/// A chart to draw.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// Area the chart belongs to (force id or `england-and-wales`).
+    pub area: String,
+    /// File stem: `disparity`, `rates`, `trend-searches`, ...
+    pub id: String,
+    pub frame: Frame,
+    pub body: Body,
+    pub size: (u32, u32),
+}
+
+/// A drawn chart: where its files are, relative to the output folder.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Rendered {
+    pub area: String,
+    pub id: String,
+    pub png: String,
+    pub svg: String,
+    pub title: String,
+    pub alt: String,
+}
+
+pub fn group_label(group: &str) -> String {
+    match group {
+        "All" => "Everyone".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn period_words(p: &Period, area: &str) -> String {
+    let unit = if area == crate::population::ENGLAND_AND_WALES {
+        "force-months"
+    } else {
+        "months"
+    };
+    if p.is_complete() {
+        format!("financial year {}", p.label)
+    } else {
+        format!(
+            "financial year {} (only {} of {} {unit} published)",
+            p.label, p.covered, p.possible
+        )
+    }
+}
+
+fn subtitle(f: &Figures, a: &AreaFigures, p: &Period, what: &str) -> String {
+    format!(
+        "{}, {}. {what} Ethnicity as the person described it (self-defined); {} populations.",
+        a.name,
+        period_words(p, &a.area),
+        f.census
+    )
+}
+
+fn source(f: &Figures) -> String {
+    format!(
+        "Source: data.police.uk stop and search; {}, ONS. Made with stopsearch {}.",
+        f.census,
+        crate::VERSION
+    )
+}
+
+fn flag_note() -> String {
+    "† Hollow marker: fewer than 10 searches in one of the two groups, or residents are no fit \
+     denominator (City of London, few residents and many visitors). Do not headline these."
+        .to_owned()
+}
+
+fn not_stated_note(a: &AreaFigures) -> Option<String> {
+    a.not_stated_share.filter(|s| *s > 0.0).map(|s| {
+        format!(
+            "{}% of searches did not record the person's own description of their ethnicity and \
+             are in no group.",
+            human(s * 100.0)
+        )
+    })
+}
+
+/// Everything to draw for the figures.
+pub fn plan(f: &Figures) -> Vec<Chart> {
+    let mut charts = Vec::new();
+    for a in &f.areas {
+        charts.extend(area_charts(f, a));
+    }
+    if let Some(period) = &f.league_period
+        && !f.league.is_empty()
+    {
+        let rows: Vec<ForestRow> = f
+            .league
+            .iter()
+            .map(|r| ForestRow {
+                label: r.label.clone(),
+                estimate: r.ratio,
+                low: r.low,
+                high: r.high,
+                note: format!(
+                    "{} v {}{}",
+                    thousands(r.searches as i64),
+                    thousands(r.reference_searches as i64),
+                    r.period
+                        .as_ref()
+                        .filter(|p| !p.is_complete())
+                        .map(|p| format!(" ({}/12 mo)", p.covered))
+                        .unwrap_or_default()
+                ),
+                flagged: r.small_numbers || r.unsuitable,
+                colour: group_colour(&f.comparison),
+            })
+            .collect();
+        let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+        charts.push(Chart {
+            area: crate::population::ENGLAND_AND_WALES.to_owned(),
+            id: "league".to_owned(),
+            frame: Frame {
+                title: format!(
+                    "How often {} people were searched compared with {} people, force by force",
+                    f.comparison, f.reference
+                ),
+                subtitle: format!(
+                    "Rate ratio with its 95% interval, financial year {period}; 1 means the same \
+                     rate, 2 twice the rate. Searches of {} and of {} people beside each force. \
+                     Self-defined ethnicity; {} populations.",
+                    f.comparison, f.reference, f.census
+                ),
+                footnotes: vec![
+                    flag_note(),
+                    "Forces with part of the year missing show how many months they published."
+                        .to_owned(),
+                ],
+                source: source(f),
+            },
+            body: Body::Forest {
+                rows,
+                axis: "Rate ratio (searches per 1,000 residents), log scale".to_owned(),
+            },
+            size: (WIDTH, height),
+        });
+    }
+    if !f.coverage.forces.is_empty() {
+        let statuses = ["submitted", "zero", "missing", "failed"];
+        let legend = vec![
+            ("Published".to_owned(), RGBColor(0, 114, 178)),
+            ("Published, no searches".to_owned(), RGBColor(86, 180, 233)),
+            ("Not published".to_owned(), RGBColor(221, 221, 221)),
+            ("File unreadable".to_owned(), RGBColor(213, 94, 0)),
+        ];
+        let rows: Vec<(String, Vec<usize>)> = f
+            .coverage
+            .forces
+            .iter()
+            .map(|(force, cells)| {
+                let cells = cells
+                    .iter()
+                    .map(|s| statuses.iter().position(|x| x == s).unwrap_or(2))
+                    .collect();
+                (force.clone(), cells)
+            })
+            .collect();
+        let height = (260 + 18 * rows.len() as u32).max(HEIGHT);
+        let (first, last) = (
+            f.coverage
+                .months
+                .first()
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            f.coverage
+                .months
+                .last()
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+        );
+        charts.push(Chart {
+            area: crate::population::ENGLAND_AND_WALES.to_owned(),
+            id: "coverage".to_owned(),
+            frame: Frame {
+                title: "Which forces published stop and search data, month by month".to_owned(),
+                subtitle: format!(
+                    "Each row is a force, each column a month from {first} to {last}. A month \
+                     not published is missing data, not a month without searches."
+                ),
+                footnotes: vec![],
+                source: source(f),
+            },
+            body: Body::Grid {
+                rows,
+                months: f.coverage.months.clone(),
+                legend,
+            },
+            size: (WIDTH, height),
+        });
+    }
+    charts
+}
+
+fn share_rows(shares: &[Share]) -> Vec<BarRow> {
+    shares
+        .iter()
+        .map(|s| BarRow {
+            label: group_label(&s.group),
+            value: s.share,
+            low: s.low,
+            high: s.high,
+            note: format!("{} of {}", thousands(s.n as i64), thousands(s.total as i64)),
+            flagged: s.total < 20,
+            colour: group_colour(&s.group),
+        })
+        .collect()
+}
+
+fn stack_rows(splits: &[Split], categories: &[&str]) -> Vec<StackRow> {
+    splits
+        .iter()
+        .map(|s| StackRow {
+            label: group_label(&s.group),
+            total: s.total,
+            parts: categories
+                .iter()
+                .map(|c| s.parts.iter().find(|p| p.0 == *c).map_or(0, |p| p.1))
+                .collect(),
+        })
+        .collect()
+}
+
+fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
+    let mut charts = Vec::new();
+    let Some(p) = &a.period else {
+        return charts;
+    };
+    let chart = |id: &str, title: String, what: &str, footnotes: Vec<String>, body: Body| Chart {
+        area: a.area.clone(),
+        id: id.to_owned(),
+        frame: Frame {
+            title,
+            subtitle: subtitle(f, a, p, what),
+            footnotes,
+            source: source(f),
+        },
+        body,
+        size: (WIDTH, HEIGHT),
+    };
+    let partial = (!p.is_complete()).then(|| {
+        format!(
+            "A partial year: rates count the months published ({} of {}), so they are yearly \
+             rates at the pace of those months.",
+            p.covered, p.possible
+        )
+    });
+    let with = |mut notes: Vec<String>, extra: &[Option<String>]| {
+        notes.extend(extra.iter().flatten().cloned());
+        notes
+    };
+
+    if !a.ratios.is_empty() && !a.no_resident_population {
+        let rows: Vec<ForestRow> = a
+            .ratios
+            .iter()
+            .map(|r| ForestRow {
+                label: r.label.clone(),
+                estimate: r.ratio,
+                low: r.low,
+                high: r.high,
+                note: format!(
+                    "{} v {}",
+                    thousands(r.searches as i64),
+                    thousands(r.reference_searches as i64)
+                ),
+                flagged: r.small_numbers || r.unsuitable,
+                colour: group_colour(&r.label),
+            })
+            .collect();
+        charts.push(chart(
+            "disparity",
+            format!(
+                "How often each group was searched compared with {} people",
+                f.reference
+            ),
+            &format!(
+                "Rate ratio with its 95% interval: 1 means the same rate as {} people, 2 twice \
+                 the rate. Searches of the group and of {} people beside each row.",
+                f.reference, f.reference
+            ),
+            with(vec![flag_note()], &[not_stated_note(a), partial.clone()]),
+            Body::Forest {
+                rows,
+                axis: "Rate ratio (searches per 1,000 residents), log scale".to_owned(),
+            },
+        ));
+    }
+    if !a.rates.is_empty() && !a.no_resident_population {
+        let rows = a
+            .rates
+            .iter()
+            .map(|r| BarRow {
+                label: group_label(&r.group),
+                value: r.rate,
+                low: r.low,
+                high: r.high,
+                note: format!("{} searches", thousands(r.searches as i64)),
+                flagged: r.small_numbers || a.unsuitable_denominator,
+                colour: group_colour(&r.group),
+            })
+            .collect();
+        charts.push(chart(
+            "rates",
+            "Searches per 1,000 residents, by ethnic group".to_owned(),
+            "Searches in the year per 1,000 residents of each group, with 95% intervals.",
+            with(
+                vec![
+                    "† Outlined bar: fewer than 20 searches, or residents are no fit denominator."
+                        .to_owned(),
+                ],
+                &[not_stated_note(a), partial.clone()],
+            ),
+            Body::Bars {
+                rows,
+                axis: "Searches per 1,000 residents a year".to_owned(),
+                percent: false,
+            },
+        ));
+    }
+    let months: Vec<_> = a.monthly.iter().map(|m| m.month).collect();
+    let covered: Vec<bool> = a.monthly.iter().map(|m| m.searches.is_some()).collect();
+    if covered.iter().any(|c| *c) {
+        let mut series: Vec<(String, RGBColor, Vec<Option<f64>>)> = GROUPS
+            .iter()
+            .map(|g| {
+                let values = a
+                    .monthly
+                    .iter()
+                    .map(|m| m.searches.as_ref().map(|s| *s.get(*g).unwrap_or(&0) as f64))
+                    .collect();
+                (g.to_string(), group_colour(g), values)
+            })
+            .collect();
+        series.push((
+            "Not stated or missing".to_owned(),
+            group_colour("Not stated"),
+            a.monthly
+                .iter()
+                .map(|m| {
+                    m.searches.as_ref().map(|s| {
+                        (s.get("Not stated").unwrap_or(&0) + s.get("Missing").unwrap_or(&0)) as f64
+                    })
+                })
+                .collect(),
+        ));
+        charts.push(Chart {
+            frame: Frame {
+                title: "Searches each month, by ethnic group".to_owned(),
+                subtitle: format!(
+                    "{}, {} to {}. Grey columns are months with no data published: gaps, not \
+                     zeros.",
+                    a.name,
+                    months.first().map(|m| m.to_string()).unwrap_or_default(),
+                    months.last().map(|m| m.to_string()).unwrap_or_default()
+                ),
+                footnotes: vec![],
+                source: source(f),
+            },
+            ..chart(
+                "trend-searches",
+                String::new(),
+                "",
+                vec![],
+                Body::Lines {
+                    months: months.clone(),
+                    series,
+                    covered: covered.clone(),
+                    axis: "Searches in the month".to_owned(),
+                },
+            )
+        });
+        let points: Vec<_> = a.monthly.iter().map(|m| m.ratio).collect();
+        if points.iter().any(|p| p.is_some()) && !a.no_resident_population {
+            charts.push(Chart {
+                frame: Frame {
+                    title: format!(
+                        "{} people's search rate compared with {} people's, month by month",
+                        f.comparison, f.reference
+                    ),
+                    subtitle: format!(
+                        "{}. Rate ratio with its 95% interval (shaded); the line at 1 means the \
+                         same rate. Grey columns are months with no data. Self-defined \
+                         ethnicity; {} populations.",
+                        a.name, f.census
+                    ),
+                    footnotes: vec![],
+                    source: source(f),
+                },
+                ..chart(
+                    "trend-ratio",
+                    String::new(),
+                    "",
+                    vec![],
+                    Body::Band {
+                        months,
+                        points,
+                        covered,
+                        axis: "Rate ratio".to_owned(),
+                        colour: group_colour(&f.comparison),
+                    },
+                )
+            });
+        }
+    }
+    let groups: Vec<&str> = SearchGroup::TEXTS.to_vec();
+    if !a.search_groups.is_empty() {
+        let categories: Vec<(String, RGBColor)> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.replace('_', " "), CATEGORY[i]))
+            .collect();
+        charts.push(chart(
+            "search-groups",
+            "What the searches were for, by ethnic group".to_owned(),
+            "Share of each group's searches by object of search (what the officer was looking \
+             for, not the grounds).",
+            with(vec![], std::slice::from_ref(&partial)),
+            Body::Stacked {
+                rows: stack_rows(&a.search_groups, &groups),
+                categories,
+            },
+        ));
+    }
+    if !a.outcomes.is_empty() {
+        let classes: Vec<&str> = OutcomeClass::TEXTS.to_vec();
+        let categories: Vec<(String, RGBColor)> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.replace('_', " "), CATEGORY[i]))
+            .collect();
+        charts.push(chart(
+            "outcomes",
+            "What happened after the search, by ethnic group".to_owned(),
+            "Share of each group's searches by outcome; unknown means the outcome was not \
+             recorded.",
+            with(vec![], std::slice::from_ref(&partial)),
+            Body::Stacked {
+                rows: stack_rows(&a.outcomes, &classes),
+                categories,
+            },
+        ));
+    }
+    let find_charts = [
+        (
+            "find-linked",
+            &a.find_linked,
+            "How often the search found what it was looking for, by ethnic group",
+            "Share of searches whose outcome was linked to the object of search, with 95% \
+             intervals; only months in which the force records this.",
+        ),
+        (
+            "find-any-outcome",
+            &a.find_action,
+            "How often a search led to any action, by ethnic group",
+            "Share of searches with any outcome other than no further action, with 95% \
+             intervals; searches with no recorded outcome left out.",
+        ),
+        (
+            "out-of-court",
+            &a.out_of_court,
+            "Out-of-court disposals, by ethnic group",
+            "Share of each group's searches ending in a cannabis or khat warning, penalty \
+             notice, community resolution or caution, with 95% intervals.",
+        ),
+    ];
+    for (id, shares, title, what) in find_charts {
+        // Only worth drawing when the groups compared both have recorded outcomes.
+        let recorded = |g: &str| shares.iter().any(|s| s.group == g && s.total > 0);
+        if !recorded(&f.comparison) || !recorded(&f.reference) {
+            continue;
+        }
+        charts.push(chart(
+            id,
+            title.to_owned(),
+            what,
+            with(
+                vec!["† Outlined bar: fewer than 20 searches behind the share.".to_owned()],
+                std::slice::from_ref(&partial),
+            ),
+            Body::Bars {
+                rows: share_rows(shares),
+                axis: "Share of the group's searches".to_owned(),
+                percent: true,
+            },
+        ));
+    }
+    charts
+}
+
+fn draw_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &Chart,
+) -> std::result::Result<(), String> {
+    let canvas = Canvas::new(area);
+    let (top, bottom) = canvas::draw_frame(&canvas, &chart.frame)?;
+    draw::draw(&canvas, &chart.body, top, bottom)?;
+    area.present().map_err(canvas::err)
+}
+
+/// Draws one chart to `<dir>/<area>/<id>.png` and `.svg`.
+pub fn render(chart: &Chart, out: &Path) -> Result<Rendered> {
+    font::register();
+    let dir = out.join("charts").join(&chart.area);
+    std::fs::create_dir_all(&dir).map_err(Error::write(&dir))?;
+    let png: PathBuf = dir.join(format!("{}.png", chart.id));
+    let svg: PathBuf = dir.join(format!("{}.svg", chart.id));
+    let failed = |path: &Path, e: String| Error::Write {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    };
+    {
+        let area = BitMapBackend::new(&png, chart.size).into_drawing_area();
+        draw_chart(&area, chart).map_err(|e| failed(&png, e))?;
+    }
+    let mut text = String::new();
+    {
+        let area = SVGBackend::with_string(&mut text, chart.size).into_drawing_area();
+        draw_chart(&area, chart).map_err(|e| failed(&svg, e))?;
+    }
+    std::fs::write(&svg, text).map_err(Error::write(&svg))?;
+    let rel = |p: &Path| {
+        p.strip_prefix(out)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    Ok(Rendered {
+        area: chart.area.clone(),
+        id: chart.id.clone(),
+        png: rel(&png),
+        svg: rel(&svg),
+        title: chart.frame.title.clone(),
+        alt: format!("{}. {}", chart.frame.title, chart.frame.subtitle),
+    })
+}
+
+/// Draws every chart in parallel; the result keeps the order of `charts`.
+pub fn render_all(charts: &[Chart], out: &Path) -> Result<Vec<Rendered>> {
+    charts.par_iter().map(|c| render(c, out)).collect()
+}
