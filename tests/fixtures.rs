@@ -258,7 +258,11 @@ fn tables_are_byte_identical_whatever_the_thread_count() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 16, "10 Parquet tables and 6 CSV twins: {names:?}");
+    assert_eq!(
+        names.len(),
+        16,
+        "10 Parquet tables and 6 CSV twins: {names:?}"
+    );
     for name in names {
         let a = std::fs::read(one.join("tables").join(&name)).unwrap();
         let b = std::fs::read(two.join("tables").join(&name)).unwrap();
