@@ -34,15 +34,20 @@ WITH fallback_base AS (
         END AS fallback_ethnicity,
         n
     FROM (
-        SELECT force, month, search_group, ethnicity, officer_defined_ethnicity, COUNT(*) AS n
-        FROM searches
+        SELECT force, month, search_group, ethnicity, officer_defined_ethnicity, SUM(n) AS n
+        FROM _cube
         GROUP BY force, month, search_group, ethnicity, officer_defined_ethnicity
     ) AS grouped
+),
+fallback_months AS (
+    SELECT force, month, search_group, fallback_ethnicity, SUM(n) AS n
+    FROM fallback_base
+    GROUP BY force, month, search_group, fallback_ethnicity
 ),
 fallback_counts AS (
     SELECT ap.area, ap.period_type, ap.period, b.search_group, b.fallback_ethnicity,
            SUM(b.n) AS searches
-    FROM fallback_base b
+    FROM fallback_months b
     JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month
     GROUP BY ap.area, ap.period_type, ap.period, b.search_group, b.fallback_ethnicity
 ),

@@ -17,8 +17,8 @@ WITH base AS (
             AS officer_defined_ethnicity,
         n
     FROM (
-        SELECT force, month, ethnicity, officer_defined_ethnicity, COUNT(*) AS n
-        FROM searches
+        SELECT force, month, ethnicity, officer_defined_ethnicity, SUM(n) AS n
+        FROM _cube
         GROUP BY force, month, ethnicity, officer_defined_ethnicity
     ) AS grouped
 ),

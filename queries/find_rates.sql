@@ -30,8 +30,8 @@ WITH base AS (
         n
     FROM (
         SELECT force, month, search_group, ethnicity, outcome_class, outcome_linked,
-               COUNT(*) AS n
-        FROM searches
+               SUM(n) AS n
+        FROM _cube
         GROUP BY force, month, search_group, ethnicity, outcome_class, outcome_linked
     ) AS grouped
 ),
@@ -42,20 +42,25 @@ recording AS (
     GROUP BY force, month
 ),
 scored AS (
+    -- Collapse to one row per force, month, search group and ethnicity before the rows are
+    -- repeated for each area and period.
     SELECT
-        b.force, b.month, b.search_group, b.ethnicity, b.n AS all_n,
-        CASE WHEN r.recorded > 0 AND b.outcome_linked = TRUE THEN b.n ELSE 0 END AS linked_n,
-        CASE
+        b.force, b.month, b.search_group, b.ethnicity,
+        SUM(b.n) AS all_n,
+        SUM(CASE WHEN r.recorded > 0 AND b.outcome_linked = TRUE THEN b.n ELSE 0 END)
+            AS linked_n,
+        SUM(CASE
             WHEN r.recorded > 0
                 AND (b.outcome_linked IS NOT NULL OR b.outcome_class = 'no_further_action')
                 THEN b.n
             ELSE 0
-        END AS linked_total,
-        CASE WHEN b.outcome_class NOT IN ('no_further_action', 'unknown') THEN b.n ELSE 0 END
+        END) AS linked_total,
+        SUM(CASE WHEN b.outcome_class NOT IN ('no_further_action', 'unknown') THEN b.n ELSE 0 END)
             AS action_n,
-        CASE WHEN b.outcome_class <> 'unknown' THEN b.n ELSE 0 END AS action_total
+        SUM(CASE WHEN b.outcome_class <> 'unknown' THEN b.n ELSE 0 END) AS action_total
     FROM base b
     JOIN recording r ON b.force = r.force AND b.month = r.month
+    GROUP BY b.force, b.month, b.search_group, b.ethnicity
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, s.search_group, s.ethnicity,

@@ -21,8 +21,8 @@ WITH base AS (
         CAST(outcome_class AS VARCHAR) AS outcome_class,
         n
     FROM (
-        SELECT force, month, ethnicity, outcome_class, COUNT(*) AS n
-        FROM searches
+        SELECT force, month, ethnicity, outcome_class, SUM(n) AS n
+        FROM _cube
         GROUP BY force, month, ethnicity, outcome_class
     ) AS grouped
 ),

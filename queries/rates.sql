@@ -46,8 +46,8 @@ base AS (
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
         n
     FROM (
-        SELECT force, month, search_group, ethnicity, COUNT(*) AS n
-        FROM searches
+        SELECT force, month, search_group, ethnicity, SUM(n) AS n
+        FROM _cube
         GROUP BY force, month, search_group, ethnicity
     ) AS grouped
 ),

@@ -19,8 +19,8 @@ WITH base AS (
         strip_search,
         n
     FROM (
-        SELECT force, month, ethnicity, strip_search, COUNT(*) AS n
-        FROM searches
+        SELECT force, month, ethnicity, strip_search, SUM(n) AS n
+        FROM _cube
         GROUP BY force, month, ethnicity, strip_search
     ) AS grouped
 ),
@@ -32,11 +32,13 @@ recording AS (
 ),
 scored AS (
     SELECT
-        b.force, b.month, b.ethnicity, b.n AS all_n,
-        CASE WHEN r.recorded > 0 AND b.strip_search = TRUE THEN b.n ELSE 0 END AS n,
-        CASE WHEN r.recorded > 0 AND b.strip_search IS NOT NULL THEN b.n ELSE 0 END AS total
+        b.force, b.month, b.ethnicity, SUM(b.n) AS all_n,
+        SUM(CASE WHEN r.recorded > 0 AND b.strip_search = TRUE THEN b.n ELSE 0 END) AS n,
+        SUM(CASE WHEN r.recorded > 0 AND b.strip_search IS NOT NULL THEN b.n ELSE 0 END)
+            AS total
     FROM base b
     JOIN recording r ON b.force = r.force AND b.month = r.month
+    GROUP BY b.force, b.month, b.ethnicity
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, s.ethnicity,

@@ -49,6 +49,49 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Print the data dictionary (every table and column) as Markdown.
     Dictionary(DictionaryArgs),
+    /// Write SYNTHETIC stop-and-search files, for benchmarks and scale tests ONLY. Rows are
+    /// resampled from the bundled real fixtures and marked `SYNTHETIC TEST DATA`; `run`
+    /// refuses to mix them with real data. Never publish figures made from them.
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Rows to write in all (malformed rows included).
+    #[arg(long, value_name = "N")]
+    pub rows: u64,
+    /// First month, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: String,
+    /// Last month, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub to: String,
+    /// Random seed: the same seed gives the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Folder to write into (one subfolder per month).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+impl SynthArgs {
+    pub fn into_config(self) -> Result<crate::synth::SynthConfig> {
+        let month =
+            |flag: &str, v: &str| v.parse().map_err(|e| Error::Usage(format!("{flag}: {e}")));
+        Ok(crate::synth::SynthConfig {
+            rows: self.rows,
+            from: month("--from", &self.from)?,
+            to: month("--to", &self.to)?,
+            seed: self.seed,
+            out: self.out,
+            fixtures: bundled("fixtures/police_uk").ok_or_else(|| {
+                Error::Usage(
+                    "synth resamples the bundled fixtures (fixtures/police_uk), which are not here"
+                        .into(),
+                )
+            })?,
+        })
+    }
 }
 
 #[derive(Debug, Args)]

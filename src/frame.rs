@@ -8,49 +8,54 @@ use polars::prelude::*;
 use crate::coverage::{CoverageRow, Status};
 use crate::dictionary;
 use crate::forces::FORCES;
+use crate::ingest::LabelCol;
 use crate::ingest::batch::NULL;
-use crate::month::Month;
 use crate::normalise::vocab::{DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
-use crate::normalise::{QualityRow, RAW_OUTPUT, Searches};
+use crate::normalise::{FileRows, Normaliser, QualityRow};
+use crate::{forces, month};
+use month::Month;
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
-/// An Enum column from category codes ([`NULL`] for null).
-pub fn enum_column<S: AsRef<str>>(name: &str, cats: &[S], codes: &[u32]) -> PolarsResult<Column> {
+/// An Enum column from an iterator of category codes ([`NULL`] for null), stored in the
+/// narrowest physical type the number of categories allows.
+pub fn enum_from_codes<S: AsRef<str>>(
+    name: &str,
+    cats: &[S],
+    height: usize,
+    codes: impl Iterator<Item = u32>,
+) -> PolarsResult<Column> {
     let frozen = FrozenCategories::new(cats.iter().map(|s| s.as_ref()))?;
     let dtype = DataType::from_frozen_categories(frozen.clone());
     let name = PlSmallStr::from(name);
-    let opt = |c: u32| (c != NULL).then_some(c);
-    // SAFETY: every non-null code is an index into `cats` (checked in debug builds).
-    debug_assert!(
-        codes
-            .iter()
-            .all(|&c| c == NULL || (c as usize) < cats.len())
-    );
-    let series = unsafe {
-        match frozen.physical() {
-            CategoricalPhysical::U8 => Categorical8Chunked::from_cats_and_dtype_unchecked(
-                UInt8Chunked::from_iter_options(
-                    name,
-                    codes.iter().map(|&c| opt(c).map(|c| c as u8)),
-                ),
-                dtype,
-            )
-            .into_series(),
-            CategoricalPhysical::U16 => Categorical16Chunked::from_cats_and_dtype_unchecked(
-                UInt16Chunked::from_iter_options(
-                    name,
-                    codes.iter().map(|&c| opt(c).map(|c| c as u16)),
-                ),
-                dtype,
-            )
-            .into_series(),
-            CategoricalPhysical::U32 => Categorical32Chunked::from_cats_and_dtype_unchecked(
-                UInt32Chunked::from_iter_options(name, codes.iter().map(|&c| opt(c))),
-                dtype,
-            )
-            .into_series(),
-        }
+    macro_rules! build {
+        ($native:ty, $chunked:ty, $logical:ty) => {{
+            let mut values: Vec<$native> = Vec::with_capacity(height);
+            let mut validity = MutableBitmap::with_capacity(height);
+            let mut nulls = 0usize;
+            for c in codes {
+                debug_assert!(c == NULL || (c as usize) < cats.len());
+                let valid = c != NULL;
+                nulls += usize::from(!valid);
+                values.push(if valid { c as $native } else { 0 });
+                validity.push(valid);
+            }
+            let validity = (nulls > 0).then(|| Bitmap::from(validity));
+            let phys = <$chunked>::from_vec_validity(name, values, validity);
+            // SAFETY: every valid code is an index into `cats`.
+            unsafe { <$logical>::from_cats_and_dtype_unchecked(phys, dtype) }.into_series()
+        }};
+    }
+    let series = match frozen.physical() {
+        CategoricalPhysical::U8 => build!(u8, UInt8Chunked, Categorical8Chunked),
+        CategoricalPhysical::U16 => build!(u16, UInt16Chunked, Categorical16Chunked),
+        CategoricalPhysical::U32 => build!(u32, UInt32Chunked, Categorical32Chunked),
     };
     Ok(series.into_column())
+}
+
+/// An Enum column from a slice of codes.
+pub fn enum_column<S: AsRef<str>>(name: &str, cats: &[S], codes: &[u32]) -> PolarsResult<Column> {
+    enum_from_codes(name, cats, codes.len(), codes.iter().copied())
 }
 
 fn force_ids() -> Vec<&'static str> {
@@ -77,18 +82,6 @@ fn financial_years(months: &[Month]) -> (Vec<String>, Vec<u32>) {
     (cats, codes)
 }
 
-fn opt_f64(name: &str, values: &[f64]) -> Column {
-    Float64Chunked::from_iter_options(
-        name.into(),
-        values.iter().map(|v| (!v.is_nan()).then_some(*v)),
-    )
-    .into_column()
-}
-
-fn opt_bool(name: &str, values: &[Option<bool>]) -> Column {
-    BooleanChunked::from_iter_options(name.into(), values.iter().copied()).into_column()
-}
-
 fn u32_col(name: &str, values: Vec<u32>) -> Column {
     UInt32Chunked::from_vec(name.into(), values).into_column()
 }
@@ -97,74 +90,173 @@ fn str_col(name: &str, values: impl Iterator<Item = Option<String>>) -> Column {
     StringChunked::from_iter_options(name.into(), values).into_column()
 }
 
-fn texts<T: Copy>(all: &[T], f: impl Fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|&x| f(x)).collect()
-}
-
-pub fn searches(s: &Searches) -> PolarsResult<DataFrame> {
-    let months = month_texts(&s.months);
-    let (fy_cats, fy_of_month) = financial_years(&s.months);
-    let fy: Vec<u32> = s.month.iter().map(|&m| fy_of_month[m as usize]).collect();
-    let year = Int32Chunked::from_iter_values(
-        "year".into(),
-        s.month
+/// The searches table, built column by column from every file's rows: each label column is
+/// freed in the files as soon as the table's columns made from it are built, so the rows are
+/// never held twice over.
+pub fn searches(
+    files: &mut [FileRows],
+    norm: &Normaliser,
+    months: &[Month],
+    sources: &[String],
+) -> PolarsResult<DataFrame> {
+    let height: usize = files.iter().map(|f| f.batch.len()).sum();
+    let month_code = |m: Month| months.iter().position(|x| *x == m).unwrap_or(0) as u32;
+    let (fy_cats, fy_of_month) = financial_years(months);
+    let per_file = |f: &FileRows, v: u32| std::iter::repeat_n(v, f.batch.len());
+    let mut columns = Vec::with_capacity(25);
+    columns.push(enum_from_codes(
+        "force",
+        &force_ids(),
+        height,
+        files.iter().flat_map(|f| {
+            per_file(
+                f,
+                forces::index_of(f.force.id).expect("a known force") as u32,
+            )
+        }),
+    )?);
+    columns.push(enum_from_codes(
+        "month",
+        &month_texts(months),
+        height,
+        files.iter().flat_map(|f| per_file(f, month_code(f.month))),
+    )?);
+    let year: Vec<i32> = files
+        .iter()
+        .flat_map(|f| std::iter::repeat_n(i32::from(f.month.year()), f.batch.len()))
+        .collect();
+    columns.push(Int32Chunked::from_vec("year".into(), year).into_column());
+    columns.push(enum_from_codes(
+        "financial_year",
+        &fy_cats,
+        height,
+        files
             .iter()
-            .map(|&m| i32::from(s.months[m as usize].year())),
+            .flat_map(|f| per_file(f, fy_of_month[month_code(f.month) as usize])),
+    )?);
+    let mut datetime = Vec::with_capacity(height);
+    for f in files.iter_mut() {
+        datetime.extend(std::mem::take(&mut f.batch.datetime));
+    }
+    columns.push(
+        Int64Chunked::from_vec("datetime".into(), datetime)
+            .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+            .into_column(),
     );
-    let force: Vec<u32> = s.force.iter().map(|&f| u32::from(f)).collect();
-    let datetime = Int64Chunked::from_slice("datetime".into(), &s.datetime)
-        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC));
-    let raw = |name: &str| -> PolarsResult<Column> {
-        let i = RAW_OUTPUT
-            .iter()
-            .position(|c| c.name() == name)
-            .expect("a raw output column");
-        enum_column(name, &s.raw[i].cats, &s.raw[i].codes)
+
+    // A raw label column, in global codes.
+    let raw = |files: &[FileRows], c: LabelCol| -> PolarsResult<Column> {
+        enum_from_codes(
+            c.name(),
+            norm.cats(c),
+            height,
+            files.iter().enumerate().flat_map(move |(fi, f)| {
+                f.batch.labels[c.index()]
+                    .codes
+                    .iter()
+                    .map(move |&l| norm.global(c, fi, l))
+            }),
+        )
     };
-    let columns = vec![
-        enum_column("force", &force_ids(), &force)?,
-        enum_column("month", &months, &s.month)?,
-        year.into_column(),
-        enum_column("financial_year", &fy_cats, &fy)?,
-        datetime.into_column(),
-        raw("type")?,
-        raw("gender")?,
-        raw("age_range")?,
-        raw("self_defined_ethnicity")?,
-        enum_column(
-            "ethnicity",
-            &texts(Ethnicity::ALL, Ethnicity::as_str),
-            &s.ethnicity,
-        )?,
-        enum_column(
-            "ethnicity_detailed",
-            &texts(DetailedEthnicity::ALL, DetailedEthnicity::as_str),
-            &s.ethnicity_detailed,
-        )?,
-        raw("officer_defined_ethnicity")?,
-        raw("legislation")?,
-        raw("object_of_search")?,
-        enum_column(
-            "search_group",
-            &texts(SearchGroup::ALL, SearchGroup::as_str),
-            &s.search_group,
-        )?,
-        raw("outcome")?,
-        enum_column(
-            "outcome_class",
-            &texts(OutcomeClass::ALL, OutcomeClass::as_str),
-            &s.outcome_class,
-        )?,
-        opt_bool("outcome_linked", &s.outcome_linked),
-        opt_bool("strip_search", &s.strip_search),
-        opt_bool("part_of_operation", &s.part_of_operation),
-        raw("policing_operation")?,
-        opt_f64("latitude", &s.latitude),
-        opt_f64("longitude", &s.longitude),
-        enum_column("source_file", &s.sources, &s.source)?,
-        u32_col("source_line", s.line.clone()),
-    ];
-    checked(&dictionary::SEARCHES, DataFrame::new(s.len(), columns)?)
+    let free = |files: &mut [FileRows], c: LabelCol| {
+        for f in files.iter_mut() {
+            f.batch.labels[c.index()].codes = Vec::new();
+        }
+    };
+    // The global codes of a column, per row, for the normalised columns made from it.
+    fn globals<'a>(
+        files: &'a [FileRows],
+        norm: &'a Normaliser,
+        c: LabelCol,
+    ) -> impl Iterator<Item = u32> + 'a {
+        files.iter().enumerate().flat_map(move |(fi, f)| {
+            f.batch.labels[c.index()]
+                .codes
+                .iter()
+                .map(move |&l| norm.global(c, fi, l))
+        })
+    }
+    let texts = |all: &'static [&'static str]| all.to_vec();
+
+    for c in [LabelCol::Type, LabelCol::Gender, LabelCol::AgeRange] {
+        columns.push(raw(files, c)?);
+        free(files, c);
+    }
+    let sde = LabelCol::SelfDefinedEthnicity;
+    columns.push(raw(files, sde)?);
+    columns.push(enum_from_codes(
+        "ethnicity",
+        &texts(Ethnicity::TEXTS),
+        height,
+        globals(files, norm, sde).map(|g| norm.ethnicity(g)),
+    )?);
+    columns.push(enum_from_codes(
+        "ethnicity_detailed",
+        &texts(DetailedEthnicity::TEXTS),
+        height,
+        globals(files, norm, sde).map(|g| norm.ethnicity_detailed(g)),
+    )?);
+    free(files, sde);
+    columns.push(raw(files, LabelCol::OfficerDefinedEthnicity)?);
+    free(files, LabelCol::OfficerDefinedEthnicity);
+    columns.push(raw(files, LabelCol::Legislation)?);
+    columns.push(raw(files, LabelCol::ObjectOfSearch)?);
+    columns.push(enum_from_codes(
+        "search_group",
+        &texts(SearchGroup::TEXTS),
+        height,
+        globals(files, norm, LabelCol::ObjectOfSearch)
+            .zip(globals(files, norm, LabelCol::Legislation))
+            .map(|(o, l)| norm.search_group(o, l)),
+    )?);
+    free(files, LabelCol::ObjectOfSearch);
+    free(files, LabelCol::Legislation);
+    columns.push(raw(files, LabelCol::Outcome)?);
+    columns.push(enum_from_codes(
+        "outcome_class",
+        &texts(OutcomeClass::TEXTS),
+        height,
+        globals(files, norm, LabelCol::Outcome).map(|g| norm.outcome_class(g)),
+    )?);
+    free(files, LabelCol::Outcome);
+    for c in [
+        LabelCol::OutcomeLinked,
+        LabelCol::StripSearch,
+        LabelCol::PartOfOperation,
+    ] {
+        let values = globals(files, norm, c).map(|g| norm.boolean(c, g));
+        columns.push(BooleanChunked::from_iter_options(c.name().into(), values).into_column());
+        free(files, c);
+    }
+    columns.push(raw(files, LabelCol::PolicingOperation)?);
+    free(files, LabelCol::PolicingOperation);
+    for name in ["latitude", "longitude"] {
+        let mut values = Vec::with_capacity(height);
+        for f in files.iter_mut() {
+            let v = if name == "latitude" {
+                &mut f.batch.latitude
+            } else {
+                &mut f.batch.longitude
+            };
+            values.extend(std::mem::take(v));
+        }
+        let validity: MutableBitmap = values.iter().map(|v| !v.is_nan()).collect();
+        let validity = (validity.unset_bits() > 0).then(|| Bitmap::from(validity));
+        columns
+            .push(Float64Chunked::from_vec_validity(name.into(), values, validity).into_column());
+    }
+    columns.push(enum_from_codes(
+        "source_file",
+        sources,
+        height,
+        files.iter().flat_map(|f| per_file(f, f.source)),
+    )?);
+    let mut line = Vec::with_capacity(height);
+    for f in files.iter_mut() {
+        line.extend(std::mem::take(&mut f.batch.line));
+    }
+    columns.push(u32_col("source_line", line));
+    checked(&dictionary::SEARCHES, DataFrame::new(height, columns)?)
 }
 
 /// A rejected row, with the force-month of its file.

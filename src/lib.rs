@@ -22,6 +22,7 @@ pub mod population;
 pub mod report;
 pub mod run;
 pub mod stats;
+pub mod synth;
 pub mod tables;
 pub mod write;
 

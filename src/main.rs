@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+/// mimalloc: polars allocates and frees from many threads, where the system allocator holds on
+/// to memory per thread; mimalloc returns it and is faster.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use stopsearch::cli::{Cli, Command};
 use stopsearch::error::exit;
@@ -44,6 +49,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             } else {
                 exit::OK
             })
+        }
+        Command::Synth(args) => {
+            let config = args.into_config()?;
+            let s = stopsearch::synth::synth(&config)?;
+            tracing::info!(
+                files = s.files,
+                zero_files = s.zero_files,
+                missing_force_months = s.missing_force_months,
+                rows = s.rows,
+                malformed_rows = s.malformed_rows,
+                bytes = s.bytes,
+                "wrote SYNTHETIC test data to {}",
+                config.out.display()
+            );
+            Ok(exit::OK)
         }
         Command::Dictionary(args) => {
             let queries = stopsearch::tables::queries::load(&args.queries_dir()?)?;

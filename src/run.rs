@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
+use rayon::prelude::*;
 use tracing::{debug, info, warn};
 
 use crate::coverage::{self, Outcome};
@@ -14,7 +15,7 @@ use crate::ingest::{self, Ingested, Limits};
 use crate::manifest::{self, Manifest};
 use crate::month::Month;
 use crate::normalise::vocab::Ethnicity;
-use crate::normalise::{self, FileRows};
+use crate::normalise::{FileRows, Normaliser};
 use crate::population::Population;
 use crate::{charts, dictionary, figures, report, tables, write};
 
@@ -60,6 +61,18 @@ impl RunSummary {
     }
 }
 
+/// Peak resident memory so far in MiB, where the system says (Linux), for the debug log.
+fn peak_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024)
+}
+
 fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
@@ -97,7 +110,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     let bar = progress_bar(cfg.progress, sources.len());
     let ingested = ingest::ingest(sources, cfg.limits, || bar.inc(1));
     bar.finish_and_clear();
-    debug!(elapsed = ?clock.elapsed(), "ingested");
+    debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "ingested");
 
     for i in &ingested {
         if let Err(problem) = &i.result {
@@ -148,6 +161,13 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         .map(|(s, _)| (s.force, s.month, s.id.clone()))
         .collect();
     let coverage_rows = coverage::coverage(&cfg.forces, first, last, &outcomes, &superseded_keys);
+
+    // Hashes of the files read whole (an archive's own hash is taken separately).
+    let file_hashes: std::collections::HashMap<PathBuf, String> = ingested
+        .iter()
+        .filter(|i| !matches!(i.source.kind, discover::Kind::ZipMember { .. }))
+        .filter_map(|i| Some((i.source.path.clone(), i.sha256.clone()?)))
+        .collect();
 
     // Manifest entries, then move the batches into normalisation.
     let mut summary = RunSummary::default();
@@ -226,15 +246,21 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         });
     }
 
-    let (searches, quality) = normalise::normalise(files_rows, months.clone(), kept_sources);
-    debug!(elapsed = ?clock.elapsed(), rows = searches.len(), "normalised");
+    let batches: Vec<&ingest::RawBatch> = files_rows.iter().map(|f| &f.batch).collect();
+    let normaliser = Normaliser::new(&batches);
+    let quality: Vec<_> = files_rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| normaliser.quality(i, f))
+        .collect();
+    let searches = frame::searches(&mut files_rows, &normaliser, &months, &kept_sources)
+        .map_err(Error::polars("building searches"))?;
+    drop(files_rows);
+    debug!(elapsed = ?clock.elapsed(), rows = searches.height(), peak_mib = peak_mib(), "normalised");
 
     let tables_dir = cfg.out.join("tables");
     let mut frames = [
-        (
-            frame::searches(&searches).map_err(Error::polars("building searches"))?,
-            &dictionary::SEARCHES,
-        ),
+        (searches, &dictionary::SEARCHES),
         (
             frame::coverage(&coverage_rows, &months).map_err(Error::polars("building coverage"))?,
             &dictionary::COVERAGE,
@@ -249,7 +275,6 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             &dictionary::QUALITY,
         ),
     ];
-    drop(searches);
     let mut table_entries = Vec::new();
     let mut write_table = |df: &mut polars::prelude::DataFrame, meta: &write::TableMeta| {
         let path = write::parquet(df, &tables_dir, meta)?;
@@ -264,7 +289,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     for (df, doc) in frames.iter_mut() {
         write_table(df, &(*doc).into())?;
     }
-    let [searches_df, coverage_df, ..] = &frames;
+    debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "wrote the row-level tables");
+    let [(searches_df, _), (coverage_df, _), ..] = frames;
     let settings = tables::Settings {
         population: cfg.population.clone(),
         reference: cfg.reference,
@@ -272,19 +298,41 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         forces: cfg.forces.clone(),
     };
     let queries = tables::queries::load(&cfg.queries)?;
-    let aggregates = tables::build(queries, &searches_df.0, &coverage_df.0, &settings)?;
-    debug!(elapsed = ?clock.elapsed(), tables = aggregates.len(), "aggregate tables built");
-    let [_, (coverage_df, _), ..] = frames;
     let mut by_name = std::collections::HashMap::new();
     let mut documented_aggregates = Vec::new();
-    for mut table in aggregates {
-        write_table(&mut table.df, &table.meta)?;
-        documented_aggregates.push(dictionary::Documented::of(&table.meta, &table.df));
-        write::csv(&mut table.df, &tables_dir, &table.meta.name)?;
-        by_name.insert(table.meta.name.clone(), table.df);
-    }
-    debug!(elapsed = ?clock.elapsed(), "wrote tables");
+    tables::build(
+        queries,
+        searches_df,
+        &coverage_df,
+        &settings,
+        |mut table| {
+            let path = write::parquet(&mut table.df, &tables_dir, &table.meta)?;
+            table_entries.push(manifest::TableEntry {
+                name: table.meta.name.clone(),
+                path: relative(&path, &cfg.out),
+                rows: table.df.height(),
+            });
+            summary
+                .tables
+                .push((table.meta.name.clone(), table.df.height()));
+            documented_aggregates.push(dictionary::Documented::of(&table.meta, &table.df));
+            // Kept only for the charts and the report.
+            if cfg.charts {
+                by_name.insert(table.meta.name.clone(), table.df);
+            }
+            Ok(())
+        },
+    )?;
+    debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "aggregate tables built and written");
     if cfg.charts {
+        // CSV twins of the aggregate tables, for spreadsheet users of the report.
+        let csv: Vec<Result<PathBuf>> = by_name
+            .par_iter_mut()
+            .map(|(name, df)| write::csv(df, &tables_dir, name))
+            .collect();
+        for written in csv {
+            written?;
+        }
         let figures = figures::figures(&figures::Inputs {
             tables: &by_name,
             coverage: &coverage_df,
@@ -337,7 +385,10 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
                 id: f.id.clone(),
                 path: f.path.display().to_string(),
                 size: f.size,
-                sha256: ingest::read::sha256_file(&f.path).ok(),
+                sha256: file_hashes
+                    .get(&f.path)
+                    .cloned()
+                    .or_else(|| ingest::read::sha256_file(&f.path).ok()),
             })
             .collect(),
         sources: source_entries,
@@ -372,6 +423,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         rows_kept = summary.rows_kept,
         rows_rejected = summary.rows_rejected,
         elapsed = ?clock.elapsed(),
+        peak_mib = peak_mib(),
         "run complete"
     );
     Ok(summary)

@@ -58,12 +58,14 @@ pub fn parquet(df: &mut DataFrame, dir: &Path, meta: &TableMeta) -> Result<PathB
     let path = dir.join(format!("{}.parquet", meta.name));
     let tmp = dir.join(format!(".{}.parquet.tmp", meta.name));
     let file = fs::File::create(&tmp).map_err(Error::write(&tmp))?;
-    ParquetWriter::new(file)
+    let clock = std::time::Instant::now();
+    ParquetWriter::new(std::io::BufWriter::new(file))
         .with_compression(ParquetCompression::Zstd(None))
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(meta.key_values())))
         .finish(df)
         .map_err(Error::polars(format!("writing {}", path.display())))?;
     fs::rename(&tmp, &path).map_err(Error::write(&path))?;
+    tracing::debug!(table = %meta.name, rows = df.height(), elapsed = ?clock.elapsed(), "wrote Parquet");
     Ok(path)
 }
 
@@ -86,9 +88,11 @@ pub fn csv(df: &mut DataFrame, dir: &Path, name: &str) -> Result<PathBuf> {
     let path = dir.join(format!("{name}.csv"));
     let tmp = dir.join(format!(".{name}.csv.tmp"));
     let file = fs::File::create(&tmp).map_err(Error::write(&tmp))?;
+    let clock = std::time::Instant::now();
     CsvWriter::new(std::io::BufWriter::new(file))
         .finish(df)
         .map_err(Error::polars(format!("writing {}", path.display())))?;
     fs::rename(&tmp, &path).map_err(Error::write(&path))?;
+    tracing::debug!(table = name, elapsed = ?clock.elapsed(), "wrote CSV");
     Ok(path)
 }

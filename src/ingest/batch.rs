@@ -89,7 +89,10 @@ pub const NULL: u32 = u32::MAX;
 pub struct Labels {
     pub codes: Vec<u32>,
     pub dict: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    index: HashMap<Box<str>, u32, foldhash::fast::FixedState>,
+    /// The last code pushed: neighbouring rows often repeat a label, and comparing with the
+    /// last one is cheaper than hashing.
+    last: u32,
 }
 
 impl Labels {
@@ -98,6 +101,12 @@ impl Labels {
         let value = value.trim();
         if value.is_empty() {
             self.codes.push(NULL);
+            return;
+        }
+        if let Some(last) = self.dict.get(self.last as usize)
+            && **last == *value
+        {
+            self.codes.push(self.last);
             return;
         }
         let code = match self.index.get(value) {
@@ -109,6 +118,7 @@ impl Labels {
                 code
             }
         };
+        self.last = code;
         self.codes.push(code);
     }
 
@@ -164,6 +174,17 @@ impl RawBatch {
 
     pub fn is_empty(&self) -> bool {
         self.line.is_empty()
+    }
+
+    /// Makes room for `rows` more rows in every column.
+    pub fn reserve(&mut self, rows: usize) {
+        for l in &mut self.labels {
+            l.codes.reserve_exact(rows);
+        }
+        self.datetime.reserve_exact(rows);
+        self.latitude.reserve_exact(rows);
+        self.longitude.reserve_exact(rows);
+        self.line.reserve_exact(rows);
     }
 
     pub fn label(&mut self, col: LabelCol) -> &mut Labels {

@@ -43,60 +43,13 @@ pub fn vocabulary(col: LabelCol) -> Option<&'static [&'static str]> {
     })
 }
 
-/// One column of labels over all files: categories and a code per row ([`NULL`] for empty).
-#[derive(Debug, Default, Clone)]
-pub struct LabelColumn {
-    /// Known labels in vocabulary order, then labels not in the vocabulary, sorted.
-    pub cats: Vec<String>,
-    pub codes: Vec<u32>,
-}
-
 /// A file's rows, ready to be merged.
 pub struct FileRows {
-    /// Position of the file in [`Searches::sources`].
+    /// Position of the file in the `source_file` categories.
     pub source: u32,
     pub force: &'static forces::Force,
     pub month: Month,
     pub batch: RawBatch,
-}
-
-/// Every kept row, normalised, in table order (force, month, line).
-#[derive(Debug, Default)]
-pub struct Searches {
-    pub force: Vec<u8>,
-    /// Categories of `month`: every month of the span, in order.
-    pub months: Vec<Month>,
-    pub month: Vec<u32>,
-    /// Categories of `source_file`.
-    pub sources: Vec<String>,
-    pub source: Vec<u32>,
-    pub line: Vec<u32>,
-    pub datetime: Vec<i64>,
-    pub latitude: Vec<f64>,
-    pub longitude: Vec<f64>,
-    /// The columns of [`RAW_OUTPUT`], in that order.
-    pub raw: Vec<LabelColumn>,
-    /// Codes into [`Ethnicity::ALL`].
-    pub ethnicity: Vec<u32>,
-    /// Codes into [`DetailedEthnicity::ALL`].
-    pub ethnicity_detailed: Vec<u32>,
-    /// Codes into [`SearchGroup::ALL`]; never null.
-    pub search_group: Vec<u32>,
-    /// Codes into [`OutcomeClass::ALL`]; never null.
-    pub outcome_class: Vec<u32>,
-    pub part_of_operation: Vec<Option<bool>>,
-    pub outcome_linked: Vec<Option<bool>>,
-    pub strip_search: Vec<Option<bool>>,
-}
-
-impl Searches {
-    pub fn len(&self) -> usize {
-        self.line.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.line.is_empty()
-    }
 }
 
 /// What a quality row measures.
@@ -141,6 +94,7 @@ pub struct QualityRow {
 
 /// Merged dictionary of one label column.
 struct Merged {
+    /// Known labels in vocabulary order, then labels not in the vocabulary, sorted.
     cats: Vec<String>,
     known: Vec<bool>,
     /// Per file, local code → global code.
@@ -190,167 +144,151 @@ fn position<T: PartialEq>(all: &[T], x: T) -> u32 {
         .expect("value of a closed set") as u32
 }
 
-/// Merges files (already in table order) and normalises their labels.
-pub fn normalise(
-    files: Vec<FileRows>,
-    months: Vec<Month>,
-    sources: Vec<String>,
-) -> (Searches, Vec<QualityRow>) {
-    let batches: Vec<&RawBatch> = files.iter().map(|f| &f.batch).collect();
-    let merged: Vec<Merged> = LabelCol::ALL.iter().map(|&c| merge(c, &batches)).collect();
-    let m = |c: LabelCol| &merged[c.index()];
+/// The dictionaries of every file merged, and what each distinct label normalises to:
+/// computed once per label, applied per row by table lookup.
+pub struct Normaliser {
+    merged: Vec<Merged>,
+    /// Self-defined ethnicity category → code in [`Ethnicity::ALL`] / [`DetailedEthnicity::ALL`].
+    eth_of: Vec<u32>,
+    detailed_of: Vec<u32>,
+    /// Outcome category → code in [`OutcomeClass::ALL`].
+    class_of: Vec<u32>,
+    /// Search group of every (object, legislation) pair; the last row and column are null.
+    group_of: Vec<Vec<u32>>,
+    /// Boolean label category → value, for each label column (unused columns empty).
+    bool_of: Vec<Vec<Option<bool>>>,
+}
 
-    // Normalised value of each distinct label, computed once.
-    let sde = m(LabelCol::SelfDefinedEthnicity);
-    let (eth_of, detailed_of): (Vec<u32>, Vec<u32>) = sde
-        .cats
-        .iter()
-        .map(|label| match vocab::self_defined_ethnicity(label) {
-            Some((broad, detailed)) => (
-                position(Ethnicity::ALL, broad),
-                detailed.map_or(NULL, |d| position(DetailedEthnicity::ALL, d)),
-            ),
-            None => (
-                vocab::ethnicity_from_prefix(label).map_or(NULL, |e| position(Ethnicity::ALL, e)),
-                NULL,
-            ),
-        })
-        .unzip();
-    let not_stated = position(Ethnicity::ALL, Ethnicity::NotStated);
-    let class_of: Vec<u32> = m(LabelCol::Outcome)
-        .cats
-        .iter()
-        .map(|l| {
-            position(
-                OutcomeClass::ALL,
-                vocab::outcome_class(l).unwrap_or(OutcomeClass::Other),
-            )
-        })
-        .collect();
-    let unknown_class = position(OutcomeClass::ALL, OutcomeClass::Unknown);
-    let (objects, laws) = (
-        &m(LabelCol::ObjectOfSearch).cats,
-        &m(LabelCol::Legislation).cats,
-    );
-    // Search group of every (object, legislation) pair; the last row and column are null.
-    let group_of: Vec<Vec<u32>> = (0..=objects.len())
-        .map(|o| {
-            (0..=laws.len())
-                .map(|l| {
-                    let g = vocab::search_group(
-                        objects.get(o).map(String::as_str),
-                        laws.get(l).map(String::as_str),
-                    );
-                    position(SearchGroup::ALL, g)
-                })
-                .collect()
-        })
-        .collect();
-    let bool_of = |c: LabelCol| -> Vec<Option<bool>> {
-        m(c).cats.iter().map(|l| vocab::boolean(l)).collect()
-    };
-    let bools = [
-        bool_of(LabelCol::PartOfOperation),
-        bool_of(LabelCol::OutcomeLinked),
-        bool_of(LabelCol::StripSearch),
-    ];
-
-    let total: usize = files.iter().map(|f| f.batch.len()).sum();
-    let mut s = Searches {
-        months: months.clone(),
-        sources,
-        raw: RAW_OUTPUT
+impl Normaliser {
+    pub fn new(batches: &[&RawBatch]) -> Normaliser {
+        let merged: Vec<Merged> = LabelCol::ALL.iter().map(|&c| merge(c, batches)).collect();
+        let m = |c: LabelCol| &merged[c.index()];
+        let (eth_of, detailed_of): (Vec<u32>, Vec<u32>) = m(LabelCol::SelfDefinedEthnicity)
+            .cats
             .iter()
-            .map(|&c| LabelColumn {
-                cats: m(c).cats.clone(),
-                codes: Vec::with_capacity(total),
+            .map(|label| match vocab::self_defined_ethnicity(label) {
+                Some((broad, detailed)) => (
+                    position(Ethnicity::ALL, broad),
+                    detailed.map_or(NULL, |d| position(DetailedEthnicity::ALL, d)),
+                ),
+                None => (
+                    vocab::ethnicity_from_prefix(label)
+                        .map_or(NULL, |e| position(Ethnicity::ALL, e)),
+                    NULL,
+                ),
             })
-            .collect(),
-        ..Default::default()
-    };
-    let mut quality = Vec::new();
-    let month_index: HashMap<Month, u32> = months
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (*m, i as u32))
-        .collect();
-
-    for (fi, file) in files.into_iter().enumerate() {
-        let b = file.batch;
-        let n = b.len();
-        let global = |c: LabelCol| -> Vec<u32> {
-            let map = &m(c).maps[fi];
-            b.labels[c.index()]
-                .codes
-                .iter()
-                .map(|&code| {
-                    if code == NULL {
-                        NULL
-                    } else {
-                        map[code as usize]
-                    }
-                })
-                .collect()
-        };
-        let force = forces::index_of(file.force.id).expect("sources have known forces") as u8;
-        s.force.extend(std::iter::repeat_n(force, n));
-        s.month
-            .extend(std::iter::repeat_n(month_index[&file.month], n));
-        s.source.extend(std::iter::repeat_n(file.source, n));
-        s.line.extend_from_slice(&b.line);
-        s.datetime.extend_from_slice(&b.datetime);
-        s.latitude.extend_from_slice(&b.latitude);
-        s.longitude.extend_from_slice(&b.longitude);
-
-        let sde_codes = global(LabelCol::SelfDefinedEthnicity);
-        let lookup = |table: &[u32], c: u32| if c == NULL { NULL } else { table[c as usize] };
-        s.ethnicity
-            .extend(sde_codes.iter().map(|&c| lookup(&eth_of, c)));
-        s.ethnicity_detailed
-            .extend(sde_codes.iter().map(|&c| lookup(&detailed_of, c)));
-        s.outcome_class
-            .extend(global(LabelCol::Outcome).iter().map(|&c| {
-                if c == NULL {
-                    unknown_class
-                } else {
-                    class_of[c as usize]
-                }
-            }));
-        let (obj, law) = (
-            global(LabelCol::ObjectOfSearch),
-            global(LabelCol::Legislation),
-        );
-        s.search_group.extend(obj.iter().zip(&law).map(|(&o, &l)| {
-            let o = if o == NULL { objects.len() } else { o as usize };
-            let l = if l == NULL { laws.len() } else { l as usize };
-            group_of[o][l]
-        }));
-        for (out, (c, table)) in [
-            &mut s.part_of_operation,
-            &mut s.outcome_linked,
-            &mut s.strip_search,
-        ]
-        .into_iter()
-        .zip(
-            [
-                LabelCol::PartOfOperation,
-                LabelCol::OutcomeLinked,
-                LabelCol::StripSearch,
-            ]
+            .unzip();
+        let class_of = m(LabelCol::Outcome)
+            .cats
             .iter()
-            .zip(&bools),
-        ) {
-            out.extend(
-                global(*c)
-                    .iter()
-                    .map(|&g| if g == NULL { None } else { table[g as usize] }),
-            );
+            .map(|l| {
+                let class = vocab::outcome_class(l).unwrap_or(OutcomeClass::Other);
+                position(OutcomeClass::ALL, class)
+            })
+            .collect();
+        let (objects, laws) = (
+            &m(LabelCol::ObjectOfSearch).cats,
+            &m(LabelCol::Legislation).cats,
+        );
+        let group_of = (0..=objects.len())
+            .map(|o| {
+                (0..=laws.len())
+                    .map(|l| {
+                        let g = vocab::search_group(
+                            objects.get(o).map(String::as_str),
+                            laws.get(l).map(String::as_str),
+                        );
+                        position(SearchGroup::ALL, g)
+                    })
+                    .collect()
+            })
+            .collect();
+        let bool_of = LabelCol::ALL
+            .iter()
+            .map(|&c| {
+                if vocabulary(c) == Some(vocab::BOOLEANS) {
+                    m(c).cats.iter().map(|l| vocab::boolean(l)).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        Normaliser {
+            merged,
+            eth_of,
+            detailed_of,
+            class_of,
+            group_of,
+            bool_of,
         }
-        for (col, out) in RAW_OUTPUT.iter().zip(s.raw.iter_mut()) {
-            out.codes.extend(global(*col));
-        }
+    }
 
-        // Quality of this file.
+    /// Categories of a label column over all files.
+    pub fn cats(&self, c: LabelCol) -> &[String] {
+        &self.merged[c.index()].cats
+    }
+
+    /// The global code of a file's local code ([`NULL`] stays null).
+    pub fn global(&self, c: LabelCol, file: usize, local: u32) -> u32 {
+        if local == NULL {
+            NULL
+        } else {
+            self.merged[c.index()].maps[file][local as usize]
+        }
+    }
+
+    fn lookup(table: &[u32], global: u32) -> u32 {
+        if global == NULL {
+            NULL
+        } else {
+            table[global as usize]
+        }
+    }
+
+    /// Broad ethnicity code of a self-defined ethnicity category.
+    pub fn ethnicity(&self, sde: u32) -> u32 {
+        Self::lookup(&self.eth_of, sde)
+    }
+
+    pub fn ethnicity_detailed(&self, sde: u32) -> u32 {
+        Self::lookup(&self.detailed_of, sde)
+    }
+
+    /// Outcome class of an outcome category; an empty outcome is `unknown`.
+    pub fn outcome_class(&self, outcome: u32) -> u32 {
+        if outcome == NULL {
+            position(OutcomeClass::ALL, OutcomeClass::Unknown)
+        } else {
+            self.class_of[outcome as usize]
+        }
+    }
+
+    pub fn search_group(&self, object: u32, legislation: u32) -> u32 {
+        let o = if object == NULL {
+            self.group_of.len() - 1
+        } else {
+            object as usize
+        };
+        let row = &self.group_of[o];
+        let l = if legislation == NULL {
+            row.len() - 1
+        } else {
+            legislation as usize
+        };
+        row[l]
+    }
+
+    pub fn boolean(&self, c: LabelCol, global: u32) -> Option<bool> {
+        if global == NULL {
+            None
+        } else {
+            self.bool_of[c.index()][global as usize]
+        }
+    }
+
+    /// Measures one file's quality.
+    pub fn quality(&self, fi: usize, file: &FileRows) -> Vec<QualityRow> {
+        let b = &file.batch;
         let q = |column, measure, label: Option<String>, count| QualityRow {
             source: file.source,
             column,
@@ -358,17 +296,20 @@ pub fn normalise(
             label,
             count,
         };
-        if n == 0 {
-            continue;
+        let mut quality = Vec::new();
+        if b.is_empty() {
+            return quality;
         }
         let nan = |v: &[f64]| v.iter().filter(|x| x.is_nan()).count() as u32;
         quality.push(q("datetime", Measure::Null, None, 0));
         quality.push(q("latitude", Measure::Null, None, nan(&b.latitude)));
         quality.push(q("longitude", Measure::Null, None, nan(&b.longitude)));
+        let not_stated = position(Ethnicity::ALL, Ethnicity::NotStated);
         for col in LabelCol::ALL {
             let (counts, mut nulls) = b.labels[col.index()].histogram();
-            let merged = m(col);
+            let merged = &self.merged[col.index()];
             let mut unknown = Vec::new();
+            let mut stated = 0;
             for (local, &count) in counts.iter().enumerate() {
                 let g = merged.maps[fi][local] as usize;
                 if !merged.known[g] {
@@ -383,21 +324,17 @@ pub fn normalise(
                         nulls += count;
                     }
                 }
+                if col == LabelCol::SelfDefinedEthnicity && self.eth_of[g] == not_stated {
+                    stated += count;
+                }
             }
             quality.push(q(col.name(), Measure::Null, None, nulls));
             unknown.sort_by(|a, b| a.label.cmp(&b.label));
             quality.extend(unknown);
+            if col == LabelCol::SelfDefinedEthnicity {
+                quality.push(q(col.name(), Measure::NotStated, None, stated));
+            }
         }
-        let stated = sde_codes
-            .iter()
-            .filter(|&&c| lookup(&eth_of, c) == not_stated)
-            .count();
-        quality.push(q(
-            "self_defined_ethnicity",
-            Measure::NotStated,
-            None,
-            stated as u32,
-        ));
         let mut invalid: Vec<_> = b.invalid.iter().collect();
         invalid.sort();
         for (Invalid { column, value }, count) in invalid {
@@ -419,6 +356,6 @@ pub fn normalise(
         if outside > 0 {
             quality.push(q("datetime", Measure::DatetimeOutsideMonth, None, outside));
         }
+        quality
     }
-    (s, quality)
 }

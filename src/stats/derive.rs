@@ -52,9 +52,10 @@ pub fn derive(df: &mut DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<(String
     for p in &rate_arms {
         let n = counts(df, &format!("{p}searches"))?;
         let e = floats(df, &format!("{p}exposure"))?;
+        // Each distinct count's interval once: counts repeat across thousands of rows.
+        let limits = memo(n.iter().flatten().copied(), intervals::poisson_count);
         let rates: Vec<Option<intervals::Rate>> = (0..height)
-            .into_par_iter()
-            .map(|i| intervals::rate_per_1000(n[i]?, e[i]?))
+            .map(|i| intervals::rate_with(n[i]?, e[i]?, limits[&n[i]?]))
             .collect();
         let arm = if p.is_empty() {
             ""
@@ -106,9 +107,16 @@ pub fn derive(df: &mut DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<(String
             counts(df, "reference_searches")?,
             floats(df, "reference_exposure")?,
         );
+        let splits = (0..height).filter_map(|i| Some((n1[i]?, n1[i]? + n0[i]?)));
+        let limits = memo(splits.filter(|(_, n)| *n > 0), |(x, n)| {
+            intervals::split_limits(x, n)
+        });
         let ratios: Vec<Option<intervals::RateRatio>> = (0..height)
-            .into_par_iter()
-            .map(|i| intervals::rate_ratio(n1[i]?, e1[i]?, n0[i]?, e0[i]?))
+            .map(|i| {
+                let (a, b) = (n1[i]?, n0[i]?);
+                let l = limits.get(&(a, a + b))?;
+                intervals::rate_ratio_with(a, e1[i]?, b, e0[i]?, l)
+            })
             .collect();
         push(
             df,
@@ -227,6 +235,7 @@ pub fn derive(df: &mut DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<(String
     if has_share {
         let (k, n) = (counts(df, "n")?, counts(df, "total")?);
         let shares: Vec<Option<Share>> = (0..height)
+            .into_par_iter()
             .map(|i| intervals::wilson(k[i]?, n[i]?))
             .collect();
         push(
@@ -247,6 +256,7 @@ pub fn derive(df: &mut DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<(String
         if has_share_ratio {
             let (rk, rn) = (counts(df, "reference_n")?, counts(df, "reference_total")?);
             let ratios: Vec<Option<intervals::ShareRatio>> = (0..height)
+                .into_par_iter()
                 .map(|i| intervals::katz_ratio(k[i]?, n[i]?, rk[i]?, rn[i]?))
                 .collect();
             push(
@@ -369,6 +379,21 @@ fn small_numbers(
         bool_col("small_numbers", flags.into_iter()),
         doc.to_owned(),
     )))
+}
+
+/// `f` of every distinct key, computed in parallel, for lookup by key.
+fn memo<K, V>(
+    keys: impl Iterator<Item = K>,
+    f: impl Fn(K) -> V + Sync,
+) -> std::collections::HashMap<K, V>
+where
+    K: Copy + Eq + std::hash::Hash + Ord + Send + Sync,
+    V: Send,
+{
+    let mut distinct: Vec<K> = keys.collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.into_par_iter().map(|k| (k, f(k))).collect()
 }
 
 fn counts(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u64>>> {

@@ -35,6 +35,9 @@ pub fn poisson_count(n: u64) -> (f64, f64) {
 }
 
 /// A rate per 1,000 person-years of exposure with its exact Poisson interval.
+///
+/// The count's interval depends on the count alone; callers with many rows compute it once per
+/// distinct count with [`poisson_count`] and use [`rate_with`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rate {
     pub rate: f64,
@@ -43,10 +46,13 @@ pub struct Rate {
 }
 
 pub fn rate_per_1000(searches: u64, exposure: f64) -> Option<Rate> {
+    rate_with(searches, exposure, poisson_count(searches))
+}
+
+pub fn rate_with(searches: u64, exposure: f64, (low, high): (f64, f64)) -> Option<Rate> {
     if exposure.is_nan() || exposure <= 0.0 {
         return None;
     }
-    let (low, high) = poisson_count(searches);
     let per = 1000.0 / exposure;
     Some(Rate {
         rate: searches as f64 * per,
@@ -170,18 +176,46 @@ pub struct RateRatio {
     pub midp: Interval,
 }
 
+/// The exact and mid-p limits for the binomial split x of n: everything a rate ratio's
+/// intervals need besides the exposures, so it can be computed once per distinct (x, n).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SplitLimits {
+    pub exact: (f64, f64),
+    pub midp: (f64, f64),
+}
+
+pub fn split_limits(x: u64, n: u64) -> SplitLimits {
+    SplitLimits {
+        exact: clopper_pearson(x, n),
+        midp: binomial_midp(x, n),
+    }
+}
+
 /// `None` when both counts are zero (uninformative: never reported as 0 or 1) or an exposure
 /// is not positive.
 pub fn rate_ratio(n1: u64, e1: f64, n0: u64, e0: f64) -> Option<RateRatio> {
+    if n1 + n0 == 0 {
+        return None;
+    }
+    rate_ratio_with(n1, e1, n0, e0, &split_limits(n1, n1 + n0))
+}
+
+/// [`rate_ratio`] with the split's limits already computed.
+pub fn rate_ratio_with(
+    n1: u64,
+    e1: f64,
+    n0: u64,
+    e0: f64,
+    limits: &SplitLimits,
+) -> Option<RateRatio> {
     let positive = |e: f64| e > 0.0;
     if n1 + n0 == 0 || !positive(e1) || !positive(e0) {
         return None;
     }
-    let n = n1 + n0;
     // Conditional on n, N₁ ~ Bin(n, π) with π = θE₁/(θE₁ + E₀); θ = π/(1 − π) · E₀/E₁.
     let theta = |p: f64| -> Option<f64> { (p < 1.0).then(|| p / (1.0 - p) * e0 / e1) };
-    let (cp_lo, cp_hi) = clopper_pearson(n1, n);
-    let (mp_lo, mp_hi) = binomial_midp(n1, n);
+    let (cp_lo, cp_hi) = limits.exact;
+    let (mp_lo, mp_hi) = limits.midp;
     let ratio = (n0 > 0).then(|| (n1 as f64 / e1) / (n0 as f64 / e0));
     Some(RateRatio {
         ratio,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
+use polars_core::query_result::QueryResult;
 
 use crate::error::{Error, Result};
 use crate::forces::Force;
@@ -106,12 +107,16 @@ pub fn population_frame(s: &Settings) -> PolarsResult<DataFrame> {
 /// Documents the aggregate tables the queries make, by running them on empty tables: the
 /// columns, their types and their descriptions, as the README's data dictionary shows them.
 pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<crate::dictionary::Documented>> {
-    let (empty, _) = crate::normalise::normalise(Vec::new(), Vec::new(), Vec::new());
-    let searches =
-        crate::frame::searches(&empty).map_err(Error::polars("an empty searches table"))?;
+    let normaliser = crate::normalise::Normaliser::new(&[]);
+    let searches = crate::frame::searches(&mut [], &normaliser, &[], &[])
+        .map_err(Error::polars("an empty searches table"))?;
     let coverage =
         crate::frame::coverage(&[], &[]).map_err(Error::polars("an empty coverage table"))?;
-    let mut tables = build(queries, &searches, &coverage, s)?;
+    let mut tables = Vec::new();
+    build(queries, searches, &coverage, s, |t| {
+        tables.push(t);
+        Ok(())
+    })?;
     tables.sort_by_key(|t| {
         let known = [
             "rates",
@@ -132,17 +137,126 @@ pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<crate::dictiona
         .collect())
 }
 
+/// Runs a query on polars' streaming engine (several times faster than the in-memory one on
+/// these group-bys and joins).
+fn collect(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    match lf.collect_with_engine(Engine::Streaming)? {
+        QueryResult::Single(df) => Ok(df),
+        QueryResult::Multiple(_) => {
+            polars_bail!(ComputeError: "a query returned several results")
+        }
+    }
+}
+
+/// Sorts a query's result so it does not depend on how the engine ordered it: by every column
+/// but the floating-point ones (which follow from the counts), left to right, text in
+/// lexical order, nulls first.
+///
+/// The sort runs on integer ranks: each text column is low-cardinality (areas, periods,
+/// groups), so ranking its few distinct values once and sorting row numbers by the ranks is
+/// several times faster than sorting the strings themselves.
+fn sort_deterministically(df: DataFrame) -> PolarsResult<DataFrame> {
+    let start = std::time::Instant::now();
+    let mut keys: Vec<Vec<i64>> = Vec::new();
+    for column in df.columns() {
+        let dtype = column.dtype();
+        if dtype.is_float() {
+            continue;
+        }
+        let key = if matches!(
+            dtype,
+            DataType::String | DataType::Enum(..) | DataType::Categorical(..)
+        ) {
+            let text = column.cast(&DataType::String)?;
+            let values: Vec<Option<&str>> = text.str()?.iter().collect();
+            let mut distinct: Vec<&str> = values.iter().flatten().copied().collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let rank: std::collections::HashMap<&str, i64> = distinct
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (*v, i as i64 + 1))
+                .collect();
+            values.iter().map(|v| v.map_or(0, |v| rank[v])).collect()
+        } else if dtype.is_bool() {
+            column
+                .bool()?
+                .iter()
+                .map(|v| v.map_or(0, |b| 1 + i64::from(b)))
+                .collect()
+        } else {
+            let ints = column.cast(&DataType::Int64)?;
+            ints.i64()?.iter().map(|v| v.unwrap_or(i64::MIN)).collect()
+        };
+        keys.push(key);
+    }
+    tracing::trace!(elapsed = ?start.elapsed(), "ranked keys");
+    let clock = std::time::Instant::now();
+    let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
+    order.sort_by(|&a, &b| {
+        keys.iter()
+            .map(|k| k[a as usize].cmp(&k[b as usize]))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    tracing::trace!(elapsed = ?clock.elapsed(), "sorted row numbers");
+    let clock = std::time::Instant::now();
+    let sorted = df.take(&IdxCa::from_vec("order".into(), order));
+    tracing::trace!(elapsed = ?clock.elapsed(), "took rows");
+    sorted
+}
+
+/// Runs one query. Its common table expressions are run one at a time, each result kept and
+/// named for the parts that follow, so a CTE named twice is computed once.
+fn run_query(ctx: &mut SQLContext, sql: &str, query: &str) -> PolarsResult<DataFrame> {
+    let registered = ctx.get_tables();
+    let Some(parts) = queries::split_ctes(sql)
+        .filter(|p| p.ctes.iter().all(|(name, _)| !registered.contains(name)))
+    else {
+        return ctx.execute(sql).and_then(collect);
+    };
+    let mut named = Vec::new();
+    let result = (|| {
+        for (name, cte) in &parts.ctes {
+            let clock = std::time::Instant::now();
+            let df = ctx.execute(cte).and_then(collect)?;
+            tracing::trace!(query, cte = %name, rows = df.height(), elapsed = ?clock.elapsed(), "ran");
+            ctx.register(name, df.lazy());
+            named.push(name.clone());
+        }
+        ctx.execute(&parts.body).and_then(collect)
+    })();
+    for name in named {
+        ctx.unregister(&name);
+    }
+    result
+}
+
 /// Runs every query in dependency order; returns the tables (not the helpers), each sorted by
-/// its columns from left to right so the output does not depend on how the engine ordered it.
+/// its columns from left to right (floating-point columns aside) so the output does not depend
+/// on how the engine ordered it.
+///
+/// A table no query still to run reads is let go as soon as it can be (the row-level searches
+/// among them), so memory holds only what the remaining queries need.
+///
+/// Each finished table goes to `on_table` at once (to be written and, if nothing else needs
+/// it, let go).
 pub fn build(
     queries: Vec<Query>,
-    searches: &DataFrame,
+    searches: DataFrame,
     coverage: &DataFrame,
     s: &Settings,
-) -> Result<Vec<Table>> {
+    mut on_table: impl FnMut(Table) -> Result<()>,
+) -> Result<()> {
     let queries = queries::order(queries)?;
+    let mut last_read: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, q) in queries.iter().enumerate() {
+        for t in &q.reads {
+            last_read.insert(t.clone(), i);
+        }
+    }
     let mut ctx = SQLContext::new();
-    ctx.register("searches", searches.clone().lazy());
+    ctx.register("searches", searches.lazy());
     ctx.register("coverage", coverage.clone().lazy());
     let population = population_frame(s).map_err(Error::polars("building the population table"))?;
     ctx.register("population", population.lazy());
@@ -155,31 +269,33 @@ pub fn build(
             vec!["city-of-london".to_owned()]
         },
     };
-    let mut tables = Vec::new();
-    for q in queries {
+    for (i, q) in queries.into_iter().enumerate() {
         let failed = |e: PolarsError| Error::Query {
             file: q.path.display().to_string(),
             message: e.to_string(),
         };
         let sql = queries::substitute(&q.sql, &params);
         let clock = std::time::Instant::now();
-        let mut df = ctx
-            .execute(&sql)
-            .and_then(|lf| lf.collect())
-            .map_err(failed)?;
+        let df = run_query(&mut ctx, &sql, &q.name).map_err(failed)?;
         tracing::debug!(query = %q.name, rows = df.height(), elapsed = ?clock.elapsed(), "ran");
+        for (name, last) in &last_read {
+            if *last == i {
+                ctx.unregister(name);
+            }
+        }
         if q.is_helper() {
-            ctx.register(&q.name, df.lazy());
+            if last_read.contains_key(&q.name) {
+                ctx.register(&q.name, df.lazy());
+            }
             continue;
         }
+        let mut df = sort_deterministically(df).map_err(failed)?;
         let clock = std::time::Instant::now();
         let derived = derive::derive(&mut df, &areas).map_err(failed)?;
         tracing::debug!(query = %q.name, elapsed = ?clock.elapsed(), "statistics added");
-        let by: Vec<PlSmallStr> = df.get_column_names_owned();
-        let df = df
-            .sort(by, SortMultipleOptions::default().with_maintain_order(true))
-            .map_err(failed)?;
-        ctx.register(&q.name, df.clone().lazy());
+        if last_read.contains_key(&q.name) {
+            ctx.register(&q.name, df.clone().lazy());
+        }
         let documented: BTreeMap<&str, &str> = q
             .columns
             .iter()
@@ -197,14 +313,14 @@ pub fn build(
                 (c.to_string(), doc.to_owned())
             })
             .collect();
-        tables.push(Table {
+        on_table(Table {
             meta: TableMeta {
                 name: q.name.clone(),
                 description: q.description.clone(),
                 columns,
             },
             df,
-        });
+        })?;
     }
-    Ok(tables)
+    Ok(())
 }

@@ -21,6 +21,8 @@ pub struct Query {
     pub sql: String,
     pub description: String,
     pub columns: Vec<(String, String)>,
+    /// Tables the query reads (base tables and other queries), filled in by [`order`].
+    pub reads: BTreeSet<String>,
 }
 
 impl Query {
@@ -41,28 +43,30 @@ pub const BASE_TABLES: [&str; 3] = ["searches", "coverage", "population"];
 
 pub fn parse(name: &str, path: &Path, text: &str) -> Query {
     let mut description = Vec::new();
-    let mut columns = Vec::new();
-    let mut in_header = true;
+    let mut columns: Vec<(String, String)> = Vec::new();
+    // Only the leading block of comments documents the table; comments in the SQL are the
+    // SQL's own.
     for line in text.lines() {
         let trimmed = line.trim();
-        if let Some(comment) = trimmed.strip_prefix("--") {
-            let comment = comment.trim();
-            if let Some(rest) = comment.strip_prefix("column ")
-                && let Some((col, doc)) = rest.split_once(':')
-            {
-                columns.push((col.trim().to_owned(), doc.trim().to_owned()));
-                in_header = false;
+        let Some(comment) = trimmed.strip_prefix("--") else {
+            if trimmed.is_empty() {
                 continue;
             }
-            if in_header {
-                description.push(comment.to_owned());
-            } else if let Some(last) = columns.last_mut().filter(|_| !comment.is_empty()) {
-                // A continuation line of the previous column's description.
+            break;
+        };
+        let comment = comment.trim();
+        if let Some(rest) = comment.strip_prefix("column ")
+            && let Some((col, doc)) = rest.split_once(':')
+        {
+            columns.push((col.trim().to_owned(), doc.trim().to_owned()));
+        } else if let Some(last) = columns.last_mut() {
+            // A continuation line of the previous column's description.
+            if !comment.is_empty() {
                 last.1.push(' ');
                 last.1.push_str(comment);
             }
-        } else if !trimmed.is_empty() {
-            in_header = false;
+        } else {
+            description.push(comment.to_owned());
         }
     }
     Query {
@@ -75,6 +79,7 @@ pub fn parse(name: &str, path: &Path, text: &str) -> Query {
             .collect::<Vec<_>>()
             .join(" "),
         columns,
+        reads: BTreeSet::new(),
     }
 }
 
@@ -142,16 +147,122 @@ pub fn substitute(sql: &str, params: &BTreeMap<String, String>) -> String {
     out
 }
 
+/// A query's `WITH` clause taken apart: each common table expression and the final statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ctes {
+    pub ctes: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// Splits `WITH a AS (...), b AS (...) SELECT ...` into its parts, so each part can be run
+/// once and its result reused: the SQL engine would otherwise compute a CTE again each time
+/// it is named. `None` when the query has no `WITH`, or one this does not take apart
+/// (`RECURSIVE`, column lists); such a query runs as written.
+pub fn split_ctes(sql: &str) -> Option<Ctes> {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    // Skips white space and comments; returns the next position of code.
+    let skip = |mut i: usize| -> usize {
+        loop {
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if b[i..].starts_with(b"--") {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            } else if b[i..].starts_with(b"/*") {
+                i = sql[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+            } else {
+                return i;
+            }
+        }
+    };
+    let word = |i: usize| -> (usize, &str) {
+        let end = sql[i..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(sql.len(), |e| i + e);
+        (end, &sql[i..end])
+    };
+    i = skip(i);
+    let (end, w) = word(i);
+    if !w.eq_ignore_ascii_case("with") {
+        return None;
+    }
+    i = skip(end);
+    let mut ctes = Vec::new();
+    loop {
+        let (end, name) = word(i);
+        if name.is_empty() || name.eq_ignore_ascii_case("recursive") {
+            return None;
+        }
+        i = skip(end);
+        let (end, as_) = word(i);
+        if !as_.eq_ignore_ascii_case("as") {
+            return None;
+        }
+        i = skip(end);
+        if b.get(i) != Some(&b'(') {
+            return None;
+        }
+        // The matching parenthesis, outside strings, quoted names and comments.
+        let open = i;
+        let mut depth = 0;
+        loop {
+            match b.get(i)? {
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                q @ (b'\'' | b'"') => {
+                    i += 1;
+                    while *b.get(i)? != *q {
+                        i += 1;
+                    }
+                }
+                b'-' if b.get(i + 1) == Some(&b'-') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        ctes.push((name.to_owned(), sql[open + 1..i].to_owned()));
+        i = skip(i + 1);
+        if b.get(i) == Some(&b',') {
+            i = skip(i + 1);
+        } else {
+            break;
+        }
+    }
+    Some(Ctes {
+        ctes,
+        body: sql[i..].to_owned(),
+    })
+}
+
 /// Orders queries so that each runs after the queries it reads.
 pub fn order(queries: Vec<Query>) -> Result<Vec<Query>> {
     let names: BTreeSet<String> = queries.iter().map(|q| q.name.clone()).collect();
     let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for q in &queries {
+    let mut queries = queries;
+    for q in &mut queries {
         let tables = polars::sql::extract_table_identifiers(&q.sql, false, true)
             .map_err(|e| q.error(format!("cannot parse the SQL: {e}")))?;
-        let wanted: BTreeSet<String> = tables
+        q.reads = tables
             .into_iter()
-            .filter(|t| names.contains(t) && *t != q.name)
+            .filter(|t| (names.contains(t) || BASE_TABLES.contains(&t.as_str())) && *t != q.name)
+            .collect();
+        let wanted: BTreeSet<String> = q
+            .reads
+            .iter()
+            .filter(|t| names.contains(*t))
+            .cloned()
             .collect();
         deps.insert(q.name.clone(), wanted);
     }
@@ -190,16 +301,34 @@ mod tests {
         let q = parse(
             "rates",
             Path::new("rates.sql"),
-            "-- Searches per 1,000\n-- residents.\n-- column area: force id or\n--   england-and-wales\nSELECT 1 AS area\n-- trailing\n",
+            "-- Searches per 1,000\n-- residents.\n-- column area: force id or\n--   england-and-wales\nSELECT 1 AS area\n-- the SQL's own comment\n",
         );
         assert_eq!(q.description, "Searches per 1,000 residents.");
         assert_eq!(
             q.columns,
             [(
                 "area".to_owned(),
-                "force id or england-and-wales trailing".to_owned()
+                "force id or england-and-wales".to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn ctes_are_taken_apart() {
+        let sql = "-- a comment (with parens)\nWITH a AS (SELECT ')' AS x -- (\n FROM t), \
+                   b AS (SELECT * FROM (SELECT 1) s JOIN a ON TRUE)\nSELECT * FROM b";
+        let c = split_ctes(sql).unwrap();
+        assert_eq!(c.ctes.len(), 2);
+        assert_eq!(c.ctes[0].0, "a");
+        assert_eq!(c.ctes[0].1, "SELECT ')' AS x -- (\n FROM t");
+        assert_eq!(c.ctes[1].1, "SELECT * FROM (SELECT 1) s JOIN a ON TRUE");
+        assert_eq!(c.body, "SELECT * FROM b");
+        assert_eq!(split_ctes("SELECT 1"), None);
+        assert_eq!(
+            split_ctes("WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r"),
+            None
+        );
+        assert_eq!(split_ctes("WITH r (x) AS (SELECT 1) SELECT * FROM r"), None);
     }
 
     #[test]
