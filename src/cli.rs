@@ -166,6 +166,13 @@ pub struct RunArgs {
     /// Tables only: no charts and no report.
     #[arg(long)]
     pub no_charts: bool,
+    /// Cache of parsed files, keyed by the SHA-256 of their bytes, so later runs parse only
+    /// new or changed files (default: OUT/.cache).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
+    /// Parse every file, and keep no cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// A folder of the source checkout: under the current folder, or under the checkout the binary
@@ -241,6 +248,11 @@ impl RunArgs {
                 ))
             })?;
         let queries = queries_dir(self.queries)?;
+        let cache = (!self.no_cache).then(|| {
+            self.cache
+                .clone()
+                .unwrap_or_else(|| self.out.join(".cache"))
+        });
         let inputs = if self.inputs.is_empty() {
             default_inputs()?
         } else {
@@ -262,6 +274,7 @@ impl RunArgs {
             reference,
             merge_city_into_met: self.merge_city_into_met,
             charts: !self.no_charts,
+            cache,
         })
     }
 }

@@ -125,6 +125,8 @@ pub struct CoverageGrid {
 
 #[derive(Debug, Clone)]
 pub struct Figures {
+    /// The inputs were made by `stopsearch synth`: every chart and page says so.
+    pub synthetic: bool,
     pub census: String,
     pub reference: String,
     /// The group whose ratio to the reference the trend and league show (Black, or White
@@ -138,40 +140,97 @@ pub struct Figures {
     pub coverage: CoverageGrid,
 }
 
-/// Columns of a frame as plain vectors, by name.
-struct Cols<'a>(&'a DataFrame);
+/// A table's columns converted once to plain vectors, with its rows grouped by area: each
+/// area's figures then read only that area's rows.
+struct View {
+    height: usize,
+    text: HashMap<String, Vec<Option<String>>>,
+    num: HashMap<String, Vec<Option<f64>>>,
+    flag: HashMap<String, Vec<bool>>,
+    by_area: HashMap<String, Vec<usize>>,
+}
 
-impl Cols<'_> {
-    fn str(&self, name: &str) -> Vec<Option<String>> {
-        match self.0.column(name).and_then(|c| c.cast(&DataType::String)) {
-            Ok(c) => c
-                .str()
-                .map(|s| s.iter().map(|v| v.map(str::to_owned)).collect())
-                .unwrap_or_default(),
-            Err(_) => vec![None; self.0.height()],
+impl View {
+    fn new(df: &DataFrame) -> View {
+        let mut v = View {
+            height: df.height(),
+            text: HashMap::new(),
+            num: HashMap::new(),
+            flag: HashMap::new(),
+            by_area: HashMap::new(),
+        };
+        for c in df.columns() {
+            let name = c.name().to_string();
+            match c.dtype() {
+                DataType::Boolean => {
+                    if let Ok(b) = c.bool() {
+                        v.flag
+                            .insert(name, b.iter().map(|x| x.unwrap_or(false)).collect());
+                    }
+                }
+                DataType::String | DataType::Enum(..) | DataType::Categorical(..) => {
+                    if let Ok(t) = c.cast(&DataType::String)
+                        && let Ok(s) = t.str()
+                    {
+                        v.text
+                            .insert(name, s.iter().map(|x| x.map(str::to_owned)).collect());
+                    }
+                }
+                dt if dt.is_primitive_numeric() => {
+                    if let Ok(f) = c.cast(&DataType::Float64)
+                        && let Ok(f) = f.f64()
+                    {
+                        v.num.insert(name, f.iter().collect());
+                    }
+                }
+                _ => {}
+            }
         }
-    }
-    fn f64(&self, name: &str) -> Vec<Option<f64>> {
-        match self.0.column(name).and_then(|c| c.cast(&DataType::Float64)) {
-            Ok(c) => c.f64().map(|s| s.iter().collect()).unwrap_or_default(),
-            Err(_) => vec![None; self.0.height()],
+        if let Some(areas) = v.text.get("area") {
+            for (i, a) in areas.iter().enumerate() {
+                if let Some(a) = a {
+                    v.by_area.entry(a.clone()).or_default().push(i);
+                }
+            }
         }
+        v
     }
-    fn u64(&self, name: &str) -> Vec<u64> {
-        self.f64(name)
-            .into_iter()
-            .map(|v| v.unwrap_or(0.0) as u64)
-            .collect()
+
+    fn empty() -> View {
+        View::new(&DataFrame::empty())
     }
-    fn bool(&self, name: &str) -> Vec<bool> {
-        match self.0.column(name) {
-            Ok(c) => c
-                .bool()
-                .map(|s| s.iter().map(|v| v.unwrap_or(false)).collect())
-                .unwrap_or_else(|_| vec![false; self.0.height()]),
-            Err(_) => vec![false; self.0.height()],
-        }
+
+    fn rows(&self, area: &str) -> &[usize] {
+        self.by_area.get(area).map_or(&[], Vec::as_slice)
     }
+
+    fn s(&self, col: &str, i: usize) -> Option<&str> {
+        self.text.get(col)?.get(i)?.as_deref()
+    }
+
+    fn n(&self, col: &str, i: usize) -> Option<f64> {
+        *self.num.get(col)?.get(i)?
+    }
+
+    fn u(&self, col: &str, i: usize) -> u64 {
+        self.n(col, i).unwrap_or(0.0) as u64
+    }
+
+    fn b(&self, col: &str, i: usize) -> bool {
+        self.flag
+            .get(col)
+            .and_then(|f| f.get(i))
+            .copied()
+            .unwrap_or(false)
+    }
+}
+
+/// The tables the figures read, each viewed once.
+struct Views {
+    rates: View,
+    disparity: View,
+    outcomes: View,
+    find_rates: View,
 }
 
 pub fn area_name(area: &str) -> String {
@@ -182,28 +241,19 @@ pub fn area_name(area: &str) -> String {
 }
 
 /// Financial-year rows of `rates` (search_group `all`, ethnicity `All`): coverage per area.
-fn years_by_area(rates: &DataFrame) -> BTreeMap<String, Vec<Period>> {
-    let c = Cols(rates);
-    let (area, kind, period, group, eth) = (
-        c.str("area"),
-        c.str("period_type"),
-        c.str("period"),
-        c.str("search_group"),
-        c.str("ethnicity"),
-    );
-    let covered = c.u64("force_months_covered");
+fn years_by_area(rates: &View) -> BTreeMap<String, Vec<Period>> {
     let mut out: BTreeMap<String, Vec<Period>> = BTreeMap::new();
-    for i in 0..rates.height() {
-        if kind[i].as_deref() == Some("financial_year")
-            && group[i].as_deref() == Some("all")
-            && eth[i].as_deref() == Some("All")
+    for i in 0..rates.height {
+        if rates.s("period_type", i) == Some("financial_year")
+            && rates.s("search_group", i) == Some("all")
+            && rates.s("ethnicity", i) == Some("All")
         {
-            let (Some(a), Some(p)) = (&area[i], &period[i]) else {
+            let (Some(a), Some(p)) = (rates.s("area", i), rates.s("period", i)) else {
                 continue;
             };
-            out.entry(a.clone()).or_default().push(Period {
-                label: p.clone(),
-                covered: covered[i] as u32,
+            out.entry(a.to_owned()).or_default().push(Period {
+                label: p.to_owned(),
+                covered: rates.u("force_months_covered", i) as u32,
                 possible: 12,
             });
         }
@@ -215,7 +265,17 @@ fn years_by_area(rates: &DataFrame) -> BTreeMap<String, Vec<Period>> {
 fn forces_per_area(coverage: &DataFrame, merge_city: bool) -> BTreeMap<String, u32> {
     let mut out: BTreeMap<String, u32> = BTreeMap::new();
     let mut seen = std::collections::BTreeSet::new();
-    for force in Cols(coverage).str("force").into_iter().flatten() {
+    let forces: Vec<String> = coverage
+        .column("force")
+        .and_then(|c| c.cast(&DataType::String))
+        .ok()
+        .and_then(|c| {
+            c.str()
+                .ok()
+                .map(|s| s.iter().flatten().map(str::to_owned).collect())
+        })
+        .unwrap_or_default();
+    for force in forces {
         if !seen.insert(force.clone()) {
             continue;
         }
@@ -248,23 +308,30 @@ pub struct Inputs<'a> {
     pub reference: &'a str,
     pub census: &'a str,
     pub merge_city_into_met: bool,
+    pub synthetic: bool,
 }
 
 pub fn figures(inp: &Inputs) -> Figures {
-    let empty = DataFrame::empty();
-    let table = |name: &str| inp.tables.get(name).unwrap_or(&empty);
+    let view = |name: &str| inp.tables.get(name).map_or_else(View::empty, View::new);
+    let v = Views {
+        rates: view("rates"),
+        disparity: view("disparity"),
+        outcomes: view("outcomes"),
+        find_rates: view("find_rates"),
+    };
     let comparison = if inp.reference == "Black" {
         "White"
     } else {
         "Black"
     };
     let per_area = forces_per_area(inp.coverage, inp.merge_city_into_met);
-    let years = years_by_area(table("rates"));
+    let years = years_by_area(&v.rates);
+    let coverage = coverage_grid(inp.coverage);
     let mut areas: Vec<AreaFigures> = years
         .iter()
         .map(|(area, ys)| {
             let period = headline(ys.clone(), per_area.get(area).copied().unwrap_or(1));
-            area_figures(inp, area, period, comparison)
+            area_figures(&v, &coverage.months, area, period, comparison)
         })
         .collect();
     areas.sort_by_key(|a| (a.area != ENGLAND_AND_WALES, a.name.clone()));
@@ -284,99 +351,67 @@ pub fn figures(inp: &Inputs) -> Figures {
         .or_else(|| force_years.iter().map(|y| y.label.clone()).max());
     let league = league_period
         .as_ref()
-        .map(|p| league(inp, p, comparison, &years))
+        .map(|p| league(&v.disparity, p, comparison, &years))
         .unwrap_or_default();
     Figures {
+        synthetic: inp.synthetic,
         census: inp.census.to_owned(),
         reference: inp.reference.to_owned(),
         comparison: comparison.to_owned(),
         areas,
         league,
         league_period,
-        coverage: coverage_grid(inp.coverage),
+        coverage,
     }
 }
 
-fn ratio_rows(
-    disparity: &DataFrame,
-    keep: impl Fn(&str, &str, &str, &str, &str) -> bool,
-) -> Vec<(String, String, Ratio)> {
-    let c = Cols(disparity);
-    let (area, kind, period, group, eth) = (
-        c.str("area"),
-        c.str("period_type"),
-        c.str("period"),
-        c.str("search_group"),
-        c.str("ethnicity"),
-    );
-    let (ratio, low, high) = (
-        c.f64("rate_ratio"),
-        c.f64("ratio_ci_low"),
-        c.f64("ratio_ci_high"),
-    );
-    let (n, rn) = (c.u64("searches"), c.u64("reference_searches"));
-    let (small, unsuitable, undefined) = (
-        c.bool("small_numbers"),
-        c.bool("resident_denominator_unsuitable"),
-        c.bool("undefined_ratio"),
-    );
-    let (ns, b_hi, b_lo) = (
-        c.f64("not_stated_share"),
-        c.f64("ratio_if_not_stated_in_group"),
-        c.f64("ratio_if_not_stated_in_reference"),
-    );
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    (0..disparity.height())
-        .filter(|&i| {
-            keep(
-                &text(&area[i]),
-                &text(&kind[i]),
-                &text(&period[i]),
-                &text(&group[i]),
-                &text(&eth[i]),
-            )
-        })
-        .map(|i| {
-            (
-                text(&area[i]),
-                text(&period[i]),
-                Ratio {
-                    label: text(&eth[i]),
-                    ratio: ratio[i],
-                    low: low[i],
-                    high: high[i],
-                    searches: n[i],
-                    reference_searches: rn[i],
-                    small_numbers: small[i],
-                    unsuitable: unsuitable[i],
-                    undefined: undefined[i],
-                    not_stated_share: ns[i],
-                    if_not_stated_in_group: b_hi[i],
-                    if_not_stated_in_reference: b_lo[i],
-                    period: None,
-                },
-            )
-        })
-        .collect()
+/// Rows of the disparity table as ratios: (area, period, ratio).
+fn ratio_rows<'a>(
+    d: &'a View,
+    rows: impl Iterator<Item = usize> + 'a,
+    keep: impl Fn(&str, &str, &str, &str) -> bool + 'a,
+) -> impl Iterator<Item = (String, String, Ratio)> + 'a {
+    rows.filter(move |&i| {
+        keep(
+            d.s("period_type", i).unwrap_or_default(),
+            d.s("period", i).unwrap_or_default(),
+            d.s("search_group", i).unwrap_or_default(),
+            d.s("ethnicity", i).unwrap_or_default(),
+        )
+    })
+    .map(move |i| {
+        (
+            d.s("area", i).unwrap_or_default().to_owned(),
+            d.s("period", i).unwrap_or_default().to_owned(),
+            Ratio {
+                label: d.s("ethnicity", i).unwrap_or_default().to_owned(),
+                ratio: d.n("rate_ratio", i),
+                low: d.n("ratio_ci_low", i),
+                high: d.n("ratio_ci_high", i),
+                searches: d.u("searches", i),
+                reference_searches: d.u("reference_searches", i),
+                small_numbers: d.b("small_numbers", i),
+                unsuitable: d.b("resident_denominator_unsuitable", i),
+                undefined: d.b("undefined_ratio", i),
+                not_stated_share: d.n("not_stated_share", i),
+                if_not_stated_in_group: d.n("ratio_if_not_stated_in_group", i),
+                if_not_stated_in_reference: d.n("ratio_if_not_stated_in_reference", i),
+                period: None,
+            },
+        )
+    })
 }
 
 fn league(
-    inp: &Inputs,
+    d: &View,
     period: &str,
     comparison: &str,
     years: &BTreeMap<String, Vec<Period>>,
 ) -> Vec<Ratio> {
-    let Some(d) = inp.tables.get("disparity") else {
-        return Vec::new();
-    };
-    let mut rows: Vec<Ratio> = ratio_rows(d, |a, k, p, g, e| {
-        a != ENGLAND_AND_WALES
-            && k == "financial_year"
-            && p == period
-            && g == "all"
-            && e == comparison
+    let mut rows: Vec<Ratio> = ratio_rows(d, 0..d.height, |k, p, g, e| {
+        k == "financial_year" && p == period && g == "all" && e == comparison
     })
-    .into_iter()
+    .filter(|(area, _, _)| area != ENGLAND_AND_WALES)
     .map(|(area, _, mut r)| {
         r.period = years
             .get(&area)
@@ -394,73 +429,58 @@ fn league(
     rows
 }
 
-fn area_figures(inp: &Inputs, area: &str, period: Option<Period>, comparison: &str) -> AreaFigures {
-    let empty = DataFrame::empty();
-    let table = |name: &str| inp.tables.get(name).unwrap_or(&empty);
+fn area_figures(
+    v: &Views,
+    span: &[Month],
+    area: &str,
+    period: Option<Period>,
+    comparison: &str,
+) -> AreaFigures {
     let fy = period.as_ref().map(|p| p.label.clone()).unwrap_or_default();
-    let ratios: Vec<Ratio> = ratio_rows(table("disparity"), |a, k, p, g, _| {
-        a == area && k == "financial_year" && p == fy && g == "all"
+    let d = &v.disparity;
+    let ratios: Vec<Ratio> = ratio_rows(d, d.rows(area).iter().copied(), |k, p, g, _| {
+        k == "financial_year" && p == fy && g == "all"
     })
-    .into_iter()
     .map(|(_, _, r)| r)
     .collect();
     let ratios = order_by_group(ratios, |r| r.label.as_str());
 
     // Rates and monthly series.
-    let r = table("rates");
-    let c = Cols(r);
-    let (ar, kind, per, sg, eth) = (
-        c.str("area"),
-        c.str("period_type"),
-        c.str("period"),
-        c.str("search_group"),
-        c.str("ethnicity"),
-    );
-    let (rate, low, high) = (
-        c.f64("rate_per_1000"),
-        c.f64("rate_ci_low"),
-        c.f64("rate_ci_high"),
-    );
-    let (n, pop, small) = (
-        c.u64("searches"),
-        c.f64("population"),
-        c.bool("small_numbers"),
-    );
-    let (unsuitable, no_res) = (
-        c.bool("resident_denominator_unsuitable"),
-        c.bool("no_resident_population"),
-    );
+    let r = &v.rates;
     let mut rates = Vec::new();
     let mut monthly: BTreeMap<Month, BTreeMap<String, u64>> = BTreeMap::new();
     let mut all_searches = 0;
     let (mut unsuitable_denominator, mut no_resident_population) = (false, false);
-    for i in 0..r.height() {
-        if ar[i].as_deref() != Some(area) || sg[i].as_deref() != Some("all") {
+    for &i in r.rows(area) {
+        if r.s("search_group", i) != Some("all") {
             continue;
         }
-        let group = eth[i].clone().unwrap_or_default();
-        match kind[i].as_deref() {
-            Some("financial_year") if per[i].as_deref() == Some(fy.as_str()) => {
-                unsuitable_denominator |= unsuitable[i];
-                no_resident_population |= no_res[i];
+        let group = r.s("ethnicity", i).unwrap_or_default().to_owned();
+        match r.s("period_type", i) {
+            Some("financial_year") if r.s("period", i) == Some(fy.as_str()) => {
+                unsuitable_denominator |= r.b("resident_denominator_unsuitable", i);
+                no_resident_population |= r.b("no_resident_population", i);
                 if group == "All" {
-                    all_searches = n[i];
+                    all_searches = r.u("searches", i);
                 }
                 if GROUPS.contains(&group.as_str()) || group == "All" {
                     rates.push(Rate {
                         group,
-                        rate: rate[i],
-                        low: low[i],
-                        high: high[i],
-                        searches: n[i],
-                        population: pop[i].map(|p| p as u64),
-                        small_numbers: small[i],
+                        rate: r.n("rate_per_1000", i),
+                        low: r.n("rate_ci_low", i),
+                        high: r.n("rate_ci_high", i),
+                        searches: r.u("searches", i),
+                        population: r.n("population", i).map(|p| p as u64),
+                        small_numbers: r.b("small_numbers", i),
                     });
                 }
             }
             Some("month") if group != "All" => {
-                if let Some(m) = per[i].as_deref().and_then(|m| m.parse().ok()) {
-                    monthly.entry(m).or_default().insert(group, n[i]);
+                if let Some(m) = r.s("period", i).and_then(|m| m.parse().ok()) {
+                    monthly
+                        .entry(m)
+                        .or_default()
+                        .insert(group, r.u("searches", i));
                 }
             }
             _ => {}
@@ -468,13 +488,11 @@ fn area_figures(inp: &Inputs, area: &str, period: Option<Period>, comparison: &s
     }
     let rates = order_by_group(rates, |r| r.group.as_str());
     let month_ratios: BTreeMap<String, (f64, f64, Option<f64>)> =
-        ratio_rows(table("disparity"), |a, k, _, g, e| {
-            a == area && k == "month" && g == "all" && e == comparison
+        ratio_rows(d, d.rows(area).iter().copied(), |k, _, g, e| {
+            k == "month" && g == "all" && e == comparison
         })
-        .into_iter()
         .filter_map(|(_, p, r)| Some((p, (r.ratio?, r.low?, r.high))))
         .collect();
-    let span = &coverage_grid(inp.coverage).months;
     let monthly = span
         .iter()
         .map(|m| MonthPoint {
@@ -484,32 +502,22 @@ fn area_figures(inp: &Inputs, area: &str, period: Option<Period>, comparison: &s
         })
         .collect();
 
-    let splits = |table_name: &str, category: &str, value: &str| -> Vec<Split> {
-        let t = table(table_name);
-        let c = Cols(t);
-        let (ar, kind, per, eth, cat) = (
-            c.str("area"),
-            c.str("period_type"),
-            c.str("period"),
-            c.str("ethnicity"),
-            c.str(category),
-        );
-        let sg = c.str("search_group");
-        let v = c.u64(value);
+    // How each group's searches of the headline year split between categories.
+    let splits = |t: &View, category: &str, value: &str| -> Vec<Split> {
         let mut by: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
-        for i in 0..t.height() {
-            let group = eth[i].clone().unwrap_or_default();
-            let wanted = ar[i].as_deref() == Some(area)
-                && kind[i].as_deref() == Some("financial_year")
-                && per[i].as_deref() == Some(fy.as_str())
-                && (GROUPS.contains(&group.as_str()) || group == "All");
-            let category = cat[i].clone().unwrap_or_default();
-            if wanted
-                && category != "all"
-                && category != "out_of_court"
-                && sg[i].as_deref() != Some("all")
-            {
-                by.entry(group).or_default().push((category, v[i]));
+        for &i in t.rows(area) {
+            let group = t.s("ethnicity", i).unwrap_or_default();
+            let cat = t.s(category, i).unwrap_or_default();
+            let wanted = t.s("period_type", i) == Some("financial_year")
+                && t.s("period", i) == Some(fy.as_str())
+                && (GROUPS.contains(&group) || group == "All")
+                && cat != "all"
+                && cat != "out_of_court"
+                && t.s("search_group", i) != Some("all");
+            if wanted {
+                by.entry(group.to_owned())
+                    .or_default()
+                    .push((cat.to_owned(), t.u(value, i)));
             }
         }
         let splits: Vec<Split> = by
@@ -525,62 +533,41 @@ fn area_figures(inp: &Inputs, area: &str, period: Option<Period>, comparison: &s
             .collect();
         order_by_group(splits, |s| s.group.as_str())
     };
-    let search_groups = {
-        // rates rows are per search_group × ethnicity: searches by group.
-        splits("rates", "search_group", "searches")
-    };
-    let outcomes = splits("outcomes", "outcome_class", "n");
+    let search_groups = splits(&v.rates, "search_group", "searches");
+    let outcomes = splits(&v.outcomes, "outcome_class", "n");
 
-    let shares = |table_name: &str, filter: &dyn Fn(usize, &Cols) -> bool| -> Vec<Share> {
-        let t = table(table_name);
-        let c = Cols(t);
-        let (ar, kind, per, eth) = (
-            c.str("area"),
-            c.str("period_type"),
-            c.str("period"),
-            c.str("ethnicity"),
-        );
-        let (k, tot, sh, lo, hi, small) = (
-            c.u64("n"),
-            c.u64("total"),
-            c.f64("share"),
-            c.f64("share_ci_low"),
-            c.f64("share_ci_high"),
-            c.bool("small_numbers"),
-        );
-        let rows: Vec<Share> = (0..t.height())
+    let shares = |t: &View, keep: &dyn Fn(usize) -> bool| -> Vec<Share> {
+        let rows: Vec<Share> = t
+            .rows(area)
+            .iter()
+            .copied()
             .filter(|&i| {
-                ar[i].as_deref() == Some(area)
-                    && kind[i].as_deref() == Some("financial_year")
-                    && per[i].as_deref() == Some(fy.as_str())
-                    && eth[i]
-                        .as_deref()
+                t.s("period_type", i) == Some("financial_year")
+                    && t.s("period", i) == Some(fy.as_str())
+                    && t.s("ethnicity", i)
                         .is_some_and(|e| GROUPS.contains(&e) || e == "All")
-                    && filter(i, &c)
+                    && keep(i)
             })
             .map(|i| Share {
-                group: eth[i].clone().unwrap_or_default(),
-                n: k[i],
-                total: tot[i],
-                share: sh[i],
-                low: lo[i],
-                high: hi[i],
-                small_numbers: small[i],
+                group: t.s("ethnicity", i).unwrap_or_default().to_owned(),
+                n: t.u("n", i),
+                total: t.u("total", i),
+                share: t.n("share", i),
+                low: t.n("share_ci_low", i),
+                high: t.n("share_ci_high", i),
+                small_numbers: t.b("small_numbers", i),
             })
             .collect();
         order_by_group(rows, |s| s.group.as_str())
     };
+    let f = &v.find_rates;
     let find = |measure: &'static str| {
-        move |i: usize, c: &Cols| {
-            c.str("search_group")[i].as_deref() == Some("all")
-                && c.str("measure")[i].as_deref() == Some(measure)
-        }
+        move |i: usize| f.s("search_group", i) == Some("all") && f.s("measure", i) == Some(measure)
     };
-    let find_linked = shares("find_rates", &find("outcome_linked"));
-    let find_action = shares("find_rates", &find("outcome_other_than_nfa"));
-    let out_of_court = shares("outcomes", &|i, c: &Cols| {
-        c.str("outcome_class")[i].as_deref() == Some("out_of_court")
-    });
+    let find_linked = shares(f, &find("outcome_linked"));
+    let find_action = shares(f, &find("outcome_other_than_nfa"));
+    let o = &v.outcomes;
+    let out_of_court = shares(o, &|i| o.s("outcome_class", i) == Some("out_of_court"));
     let not_stated_share = ratios.iter().find_map(|r| r.not_stated_share);
     AreaFigures {
         area: area.to_owned(),
@@ -609,8 +596,9 @@ fn order_by_group<T>(mut rows: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
 }
 
 fn coverage_grid(coverage: &DataFrame) -> CoverageGrid {
-    let c = Cols(coverage);
-    let (force, month, status) = (c.str("force"), c.str("month"), c.str("status"));
+    let c = View::new(coverage);
+    let column = |name: &str| c.text.get(name).cloned().unwrap_or_default();
+    let (force, month, status) = (column("force"), column("month"), column("status"));
     let mut months: Vec<Month> = month
         .iter()
         .flatten()

@@ -9,7 +9,15 @@ use clap::Parser;
 use stopsearch::cli::{Cli, Command};
 use stopsearch::error::exit;
 
+/// `mi_option_purge_delay` in mimalloc.h (`mi_option_e`, after the deprecated options).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Return freed memory to the system at once rather than after 10 ms: the run frees big
+    // columns stage by stage while the next stage allocates, and the delay let those overlap,
+    // holding about a fifth more memory at the peak for a few percent of speed.
+    // SAFETY: a documented option, set before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let cli = Cli::parse();
     init_logging(cli.quiet, cli.verbose);
     if let Some(n) = cli.threads {

@@ -6,6 +6,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub stopsearch_version: String,
+    /// True when the inputs were synthetic test data from `stopsearch synth`.
+    pub synthetic: bool,
     pub started_at: String,
     pub finished_at: String,
     pub arguments: Vec<String>,
@@ -38,6 +40,8 @@ pub struct SourceEntry {
     pub month: String,
     /// `read`, `failed` or `superseded`.
     pub status: String,
+    /// The parsed rows came from the cache (same bytes as an earlier run).
+    pub from_cache: bool,
     /// SHA-256 of the stored file (of the decompressed member, for an archive member).
     pub sha256: Option<String>,
     pub rows_read: u32,

@@ -40,6 +40,8 @@ pub struct RunConfig {
     pub merge_city_into_met: bool,
     /// Draw the charts and write the report.
     pub charts: bool,
+    /// Where parsed sources are cached by content hash; `None` for no cache.
+    pub cache: Option<PathBuf>,
 }
 
 /// What a run did, for the exit code and the closing log line.
@@ -108,8 +110,19 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     } = found;
 
     let bar = progress_bar(cfg.progress, sources.len());
-    let ingested = ingest::ingest(sources, cfg.limits, || bar.inc(1));
+    let cache = cfg.cache.as_deref().map(ingest::cache::Cache::new);
+    let ingested = ingest::ingest(sources, cfg.limits, cache.as_ref(), |n| bar.inc(n as u64));
+    if let Some(c) = &cache {
+        c.save_hashes();
+    }
     bar.finish_and_clear();
+    let from_cache = ingested.iter().filter(|i| i.cached).count();
+    info!(
+        parsed = ingested.len() - from_cache,
+        from_cache,
+        elapsed = ?clock.elapsed(),
+        "read inputs"
+    );
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "ingested");
 
     for i in &ingested {
@@ -127,6 +140,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         }
     }
     check_reconciliation(&ingested)?;
+    let synthetic = check_not_mixed(&ingested)?;
 
     // The span: every month any source (read, failed or superseded) belongs to.
     let months_seen = ingested
@@ -181,6 +195,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             source,
             sha256,
             result,
+            cached,
         } = i;
         let force_code =
             crate::forces::index_of(source.force.id).expect("sources have known forces") as u32;
@@ -197,6 +212,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             force: source.force.id.to_owned(),
             month: source.month.to_string(),
             status: if result.is_ok() { "read" } else { "failed" }.to_owned(),
+            from_cache: cached,
             sha256,
             rows_read: read,
             rows_kept: kept,
@@ -237,6 +253,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             force: s.force.id.to_owned(),
             month: s.month.to_string(),
             status: "superseded".to_owned(),
+            from_cache: false,
             sha256: None,
             rows_read: 0,
             rows_kept: 0,
@@ -286,11 +303,10 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         summary.tables.push((meta.name.clone(), df.height()));
         Ok::<(), Error>(())
     };
-    for (df, doc) in frames.iter_mut() {
+    for (df, doc) in frames.iter_mut().skip(1) {
         write_table(df, &(*doc).into())?;
     }
-    debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "wrote the row-level tables");
-    let [(searches_df, _), (coverage_df, _), ..] = frames;
+    let [(searches_df, searches_doc), (coverage_df, _), ..] = frames;
     let settings = tables::Settings {
         population: cfg.population.clone(),
         reference: cfg.reference,
@@ -300,29 +316,57 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     let queries = tables::queries::load(&cfg.queries)?;
     let mut by_name = std::collections::HashMap::new();
     let mut documented_aggregates = Vec::new();
-    tables::build(
-        queries,
-        searches_df,
-        &coverage_df,
-        &settings,
-        |mut table| {
-            let path = write::parquet(&mut table.df, &tables_dir, &table.meta)?;
-            table_entries.push(manifest::TableEntry {
-                name: table.meta.name.clone(),
-                path: relative(&path, &cfg.out),
-                rows: table.df.height(),
-            });
-            summary
-                .tables
-                .push((table.meta.name.clone(), table.df.height()));
-            documented_aggregates.push(dictionary::Documented::of(&table.meta, &table.df));
-            // Kept only for the charts and the report.
-            if cfg.charts {
-                by_name.insert(table.meta.name.clone(), table.df);
-            }
-            Ok(())
+    // The searches table is written while the aggregate tables are built: compressing it
+    // keeps one core busy while the queries, often waiting on one another, leave it idle.
+    let (searches_written, built) = std::thread::scope(|scope| {
+        let mut df = searches_df.clone();
+        let dir = &tables_dir;
+        let writer = scope.spawn(move || {
+            let path = write::parquet(&mut df, dir, &searches_doc.into())?;
+            debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "wrote the searches table");
+            Ok::<_, Error>((path, df.height()))
+        });
+        let built = tables::build(
+            queries,
+            searches_df,
+            &coverage_df,
+            &settings,
+            |mut table| {
+                let path = write::parquet(&mut table.df, &tables_dir, &table.meta)?;
+                table_entries.push(manifest::TableEntry {
+                    name: table.meta.name.clone(),
+                    path: relative(&path, &cfg.out),
+                    rows: table.df.height(),
+                });
+                summary
+                    .tables
+                    .push((table.meta.name.clone(), table.df.height()));
+                documented_aggregates.push(dictionary::Documented::of(&table.meta, &table.df));
+                // Kept only for the charts and the report.
+                if cfg.charts {
+                    by_name.insert(table.meta.name.clone(), table.df);
+                }
+                Ok(())
+            },
+        );
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (written, built)
+    });
+    built?;
+    let (searches_path, searches_rows) = searches_written?;
+    table_entries.insert(
+        0,
+        manifest::TableEntry {
+            name: dictionary::SEARCHES.name.to_owned(),
+            path: relative(&searches_path, &cfg.out),
+            rows: searches_rows,
         },
-    )?;
+    );
+    summary
+        .tables
+        .insert(0, (dictionary::SEARCHES.name.to_owned(), searches_rows));
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "aggregate tables built and written");
     if cfg.charts {
         // CSV twins of the aggregate tables, for spreadsheet users of the report.
@@ -339,6 +383,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             reference: cfg.reference.as_str(),
             census: &cfg.population.vintage,
             merge_city_into_met: cfg.merge_city_into_met,
+            synthetic,
         });
         let planned = charts::plan(&figures);
         let rendered = charts::render_all(&planned, &cfg.out)?;
@@ -376,6 +421,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         .collect();
     let manifest = Manifest {
         stopsearch_version: crate::VERSION.to_owned(),
+        synthetic,
         started_at,
         finished_at: now(),
         arguments: cfg.arguments.clone(),
@@ -439,6 +485,32 @@ fn scope_to_forces(d: &mut Discovery, forces: &[&'static Force]) {
         reason: format!("force {} is not in --forces", s.force.id),
     }));
     d.superseded.retain(|(s, _)| in_scope(s.force));
+}
+
+/// Synthetic test data (`stopsearch synth`) and real data are never mixed: a run reads one
+/// kind or the other. Returns whether the run is on synthetic data.
+fn check_not_mixed(ingested: &[Ingested]) -> Result<bool> {
+    let mut synthetic = None::<&str>;
+    let mut real = None::<&str>;
+    for i in ingested {
+        let Ok(p) = &i.result else { continue };
+        if p.batch.is_empty() {
+            continue;
+        }
+        let ops = &p.batch.labels[ingest::LabelCol::PolicingOperation.index()];
+        if ops.dict.iter().any(|l| &**l == crate::synth::MARKER) {
+            synthetic.get_or_insert(&i.source.id);
+        } else {
+            real.get_or_insert(&i.source.id);
+        }
+    }
+    match (synthetic, real) {
+        (Some(s), Some(r)) => Err(Error::Usage(format!(
+            "{s} is synthetic test data (made by `stopsearch synth`) and {r} is real: they are \
+             never mixed in one run"
+        ))),
+        (s, _) => Ok(s.is_some()),
+    }
 }
 
 /// Rows read = rows kept + rows rejected, for every source. Checked on every run.

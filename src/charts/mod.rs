@@ -103,6 +103,14 @@ fn subtitle(f: &Figures, a: &AreaFigures, p: &Period, what: &str) -> String {
 }
 
 fn source(f: &Figures) -> String {
+    if f.synthetic {
+        return format!(
+            "SYNTHETIC TEST DATA made by stopsearch synth: not real searches. Populations: {}, \
+             ONS. Made with stopsearch {}.",
+            f.census,
+            crate::VERSION
+        );
+    }
     format!(
         "Source: data.police.uk stop and search; {}, ONS. Made with stopsearch {}.",
         f.census,

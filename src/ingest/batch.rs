@@ -96,6 +96,15 @@ pub struct Labels {
 }
 
 impl Labels {
+    /// A column read back from the cache: codes and dictionary, no index (no more pushes).
+    pub fn from_parts(codes: Vec<u32>, dict: Vec<String>) -> Labels {
+        Labels {
+            codes,
+            dict: dict.into_iter().map(String::into_boxed_str).collect(),
+            ..Labels::default()
+        }
+    }
+
     /// Appends one value; leading and trailing spaces are dropped and empty means null.
     pub fn push(&mut self, value: &str) {
         let value = value.trim();

@@ -3,11 +3,10 @@
 //! rows read = rows kept + rows rejected.
 
 pub mod batch;
+pub mod cache;
 pub mod csv;
 pub mod json;
 pub mod read;
-
-use rayon::prelude::*;
 
 pub use batch::{LabelCol, RawBatch};
 
@@ -39,6 +38,8 @@ pub struct Ingested {
     /// SHA-256 of the stored bytes; `None` if the file could not be read at all.
     pub sha256: Option<String>,
     pub result: Result<Parsed, FileProblem>,
+    /// The rows came from the cache rather than being parsed.
+    pub cached: bool,
 }
 
 /// Settings for reading.
@@ -54,37 +55,203 @@ impl Default for Limits {
     }
 }
 
-/// Reads one source.
+/// Reads and parses one source (no cache).
 pub fn ingest_one(source: Source, limits: Limits) -> Ingested {
-    let bytes = match read::read(&source, limits.max_bytes) {
-        Ok(b) => b,
-        Err(problem) => {
-            return Ingested {
+    match read::read(&source, limits.max_bytes) {
+        Ok(bytes) => {
+            let result = parse(&source, &bytes.data);
+            Ingested {
                 source,
-                sha256: None,
-                result: Err(problem),
-            };
+                sha256: Some(bytes.sha256),
+                result,
+                cached: false,
+            }
         }
-    };
-    let result = match source.kind {
-        Kind::Csv { .. } | Kind::ZipMember { .. } => csv::parse(&bytes.data),
-        Kind::Json { .. } => json::parse(&bytes.data),
-    };
-    Ingested {
-        source,
-        sha256: Some(bytes.sha256),
-        result,
+        Err(problem) => Ingested {
+            source,
+            sha256: None,
+            result: Err(problem),
+            cached: false,
+        },
     }
 }
 
-/// Reads every source in parallel; the result keeps the order of `sources`.
-pub fn ingest(sources: Vec<Source>, limits: Limits, on_done: impl Fn() + Sync) -> Vec<Ingested> {
-    sources
-        .into_par_iter()
+fn parse(source: &Source, data: &[u8]) -> Result<Parsed, FileProblem> {
+    match source.kind {
+        Kind::Csv { .. } | Kind::ZipMember { .. } => csv::parse(data),
+        Kind::Json { .. } => json::parse(data),
+    }
+}
+
+/// The cache key of a source: its content hash, and its kind (the parse depends on both).
+fn cache_key(source: &Source, sha256: &str) -> String {
+    format!("{sha256}-{}", source.kind.label().replace([' ', '.'], "_"))
+}
+
+/// Reads one month's sources, from the cache when the same bytes were parsed before. A file
+/// whose stamp (path, size, modification time) is in the cache's index is not even read.
+fn ingest_month(
+    month: &str,
+    sources: Vec<Source>,
+    limits: Limits,
+    cache: Option<&cache::Cache>,
+) -> Vec<Ingested> {
+    type Read = Option<Result<read::Bytes, FileProblem>>;
+    let mut work: Vec<(Source, Option<String>, Read)> = sources
+        .into_iter()
         .map(|s| {
-            let done = ingest_one(s, limits);
-            on_done();
-            done
+            let stamp = cache.and_then(|c| Some((c, cache::Stamp::of(&s)?)));
+            match stamp.as_ref().and_then(|(c, st)| c.known_hash(st)) {
+                Some(sha) => (s, Some(sha), None),
+                None => {
+                    let bytes = read::read(&s, limits.max_bytes);
+                    let sha = bytes.as_ref().ok().map(|b| b.sha256.clone());
+                    if let (Some((c, st)), Some(sha)) = (stamp, &sha) {
+                        c.learn(st, sha);
+                    }
+                    (s, sha, Some(bytes))
+                }
+            }
         })
+        .collect();
+    let keys: Vec<String> = work
+        .iter()
+        .filter_map(|(s, sha, _)| sha.as_deref().map(|sha| cache_key(s, sha)))
+        .collect();
+    let bundle = cache.map(|_| cache::Cache::bundle_name(month, &keys));
+    let mut cached = match (cache, &bundle) {
+        (Some(c), Some(name)) => c.load(name),
+        _ => Default::default(),
+    };
+    // Identical files (two header-only months, say) share a key: count them, so each gets
+    // its copy.
+    let mut uses: std::collections::HashMap<&str, usize> = Default::default();
+    for k in &keys {
+        *uses.entry(k.as_str()).or_default() += 1;
+    }
+    let uses: std::collections::HashMap<String, usize> =
+        uses.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+    let mut parsed_any = false;
+    let done: Vec<Ingested> = work
+        .drain(..)
+        .map(|(source, sha, bytes)| {
+            if let Some(sha) = &sha {
+                let key = cache_key(&source, sha);
+                let hit = if uses.get(&key).is_some_and(|n| *n > 1) {
+                    cached.get(&key).cloned()
+                } else {
+                    cached.remove(&key)
+                };
+                if let Some(p) = hit {
+                    return Ingested {
+                        source,
+                        sha256: Some(sha.clone()),
+                        result: Ok(p),
+                        cached: true,
+                    };
+                }
+            }
+            // A miss: read the file now if the index let us skip it before.
+            let bytes = bytes.unwrap_or_else(|| {
+                let bytes = read::read(&source, limits.max_bytes);
+                if let (Some(c), Some(st), Ok(b)) = (cache, cache::Stamp::of(&source), &bytes) {
+                    c.learn(st, &b.sha256);
+                }
+                bytes
+            });
+            match bytes {
+                Err(problem) => Ingested {
+                    source,
+                    sha256: None,
+                    result: Err(problem),
+                    cached: false,
+                },
+                Ok(bytes) => {
+                    parsed_any = true;
+                    let result = parse(&source, &bytes.data);
+                    Ingested {
+                        source,
+                        sha256: Some(bytes.sha256),
+                        result,
+                        cached: false,
+                    }
+                }
+            }
+        })
+        .collect();
+    if let (Some(c), true) = (cache, parsed_any) {
+        let entries: Vec<(String, &Parsed)> = done
+            .iter()
+            .filter_map(|i| {
+                let p = i.result.as_ref().ok()?;
+                Some((cache_key(&i.source, i.sha256.as_deref()?), p))
+            })
+            .collect();
+        let refs: Vec<(&str, &Parsed)> = entries.iter().map(|(k, p)| (k.as_str(), *p)).collect();
+        // Stored under the name of what was actually read, which differs from `bundle` only
+        // if a file changed under an unchanged stamp.
+        let keys: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
+        c.store(&cache::Cache::bundle_name(month, &keys), &refs);
+    }
+    done
+}
+
+/// One month's sources, each with its place in the caller's order.
+type MonthGroup = (String, Vec<(usize, Source)>);
+
+/// Reads every source, month by month in parallel; the result keeps the order of `sources`.
+///
+/// Plain threads rather than rayon tasks: the cache reads and writes Parquet through polars,
+/// and a rayon worker waiting on polars' own pool would run further work on top of its stack,
+/// one inside the other, until it overflowed.
+pub fn ingest(
+    sources: Vec<Source>,
+    limits: Limits,
+    cache: Option<&cache::Cache>,
+    on_done: impl Fn(usize) + Sync,
+) -> Vec<Ingested> {
+    let count = sources.len();
+    let mut groups: std::collections::BTreeMap<String, Vec<(usize, Source)>> = Default::default();
+    for (i, s) in sources.into_iter().enumerate() {
+        groups.entry(s.month.to_string()).or_default().push((i, s));
+    }
+    let queue: Vec<std::sync::Mutex<Option<MonthGroup>>> = groups
+        .into_iter()
+        .map(|g| std::sync::Mutex::new(Some(g)))
+        .collect();
+    let results: Vec<std::sync::Mutex<Option<Ingested>>> =
+        (0..count).map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = rayon::current_num_threads().clamp(1, queue.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let g = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if g >= queue.len() {
+                        break;
+                    }
+                    let Some((month, members)) = queue[g].lock().ok().and_then(|mut q| q.take())
+                    else {
+                        continue;
+                    };
+                    let (places, sources): (Vec<usize>, Vec<Source>) = members.into_iter().unzip();
+                    let n = sources.len();
+                    for (place, done) in places
+                        .into_iter()
+                        .zip(ingest_month(&month, sources, limits, cache))
+                    {
+                        if let Ok(mut slot) = results[place].lock() {
+                            *slot = Some(done);
+                        }
+                    }
+                    on_done(n);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().ok().flatten())
         .collect()
 }

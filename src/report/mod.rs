@@ -193,6 +193,7 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
         "index.html",
         context! {
             title => "Stop and search in England and Wales, by ethnicity",
+            synthetic => f.synthetic,
             root => "",
             census => f.census.clone(),
             version => crate::VERSION,
@@ -211,6 +212,7 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
             "force.html",
             context! {
                 title => format!("Stop and search by ethnicity: {}", a.name),
+                synthetic => f.synthetic,
                 root => "../",
                 census => f.census.clone(),
                 version => crate::VERSION,
@@ -238,6 +240,7 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
         "dictionary.html",
         context! {
             title => "stopsearch data dictionary",
+            synthetic => f.synthetic,
             root => "",
             census => f.census.clone(),
             version => crate::VERSION,

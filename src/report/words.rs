@@ -376,6 +376,7 @@ mod tests {
     #[test]
     fn wording_never_speaks_of_likelihood() {
         let f = Figures {
+            synthetic: false,
             census: "Census 2021".into(),
             reference: "White".into(),
             comparison: "Black".into(),

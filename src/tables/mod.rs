@@ -156,14 +156,29 @@ fn collect(lf: LazyFrame) -> PolarsResult<DataFrame> {
 /// groups), so ranking its few distinct values once and sorting row numbers by the ranks is
 /// several times faster than sorting the strings themselves.
 fn sort_deterministically(df: DataFrame) -> PolarsResult<DataFrame> {
-    let start = std::time::Instant::now();
-    let mut keys: Vec<Vec<i64>> = Vec::new();
-    for column in df.columns() {
-        let dtype = column.dtype();
-        if dtype.is_float() {
-            continue;
-        }
-        let key = if matches!(
+    use rayon::prelude::*;
+    let keys: Vec<Vec<i64>> = df
+        .columns()
+        .par_iter()
+        .filter(|c| !c.dtype().is_float())
+        .map(rank_key)
+        .collect::<PolarsResult<_>>()?;
+    let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
+    // Stable, so rows equal in every key keep the engine's order (only identical rows are).
+    order.par_sort_by(|&a, &b| {
+        keys.iter()
+            .map(|k| k[a as usize].cmp(&k[b as usize]))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    df.take(&IdxCa::from_vec("order".into(), order))
+}
+
+/// A column as integers ordered like its values: text by lexical rank, nulls first.
+fn rank_key(column: &Column) -> PolarsResult<Vec<i64>> {
+    let dtype = column.dtype();
+    Ok(
+        if matches!(
             dtype,
             DataType::String | DataType::Enum(..) | DataType::Categorical(..)
         ) {
@@ -172,7 +187,7 @@ fn sort_deterministically(df: DataFrame) -> PolarsResult<DataFrame> {
             let mut distinct: Vec<&str> = values.iter().flatten().copied().collect();
             distinct.sort_unstable();
             distinct.dedup();
-            let rank: std::collections::HashMap<&str, i64> = distinct
+            let rank: std::collections::HashMap<&str, i64, foldhash::fast::FixedState> = distinct
                 .iter()
                 .enumerate()
                 .map(|(i, v)| (*v, i as i64 + 1))
@@ -187,23 +202,8 @@ fn sort_deterministically(df: DataFrame) -> PolarsResult<DataFrame> {
         } else {
             let ints = column.cast(&DataType::Int64)?;
             ints.i64()?.iter().map(|v| v.unwrap_or(i64::MIN)).collect()
-        };
-        keys.push(key);
-    }
-    tracing::trace!(elapsed = ?start.elapsed(), "ranked keys");
-    let clock = std::time::Instant::now();
-    let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
-    order.sort_by(|&a, &b| {
-        keys.iter()
-            .map(|k| k[a as usize].cmp(&k[b as usize]))
-            .find(|o| o.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    tracing::trace!(elapsed = ?clock.elapsed(), "sorted row numbers");
-    let clock = std::time::Instant::now();
-    let sorted = df.take(&IdxCa::from_vec("order".into(), order));
-    tracing::trace!(elapsed = ?clock.elapsed(), "took rows");
-    sorted
+        },
+    )
 }
 
 /// Runs one query. Its common table expressions are run one at a time, each result kept and
