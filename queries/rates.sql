@@ -71,7 +71,7 @@ counts_full AS (
     FROM counts_all_groups
     GROUP BY area, period_type, period, search_group
 ),
-search_groups AS (
+groups_seen AS (
     SELECT DISTINCT search_group FROM counts_all_groups
 )
 SELECT
@@ -81,7 +81,7 @@ SELECT
     e.force_months_covered,
     CASE WHEN e.counted_forces > 0 THEN CAST(e.population_months AS DOUBLE) / 12.0 END AS exposure
 FROM exposure e
-CROSS JOIN search_groups g
+CROSS JOIN groups_seen g
 LEFT JOIN counts_full c
     ON c.area = e.area AND c.period_type = e.period_type AND c.period = e.period
     AND c.search_group = g.search_group AND c.ethnicity = e.ethnicity

@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::discover::NameOverride;
 use crate::error::{Error, Result};
+use crate::extract::Mapping;
 use crate::forces::{self, FORCES};
+use crate::grounds::Classifier;
 use crate::ingest::Limits;
 use crate::normalise::vocab::Ethnicity;
 use crate::population::{Census, Population};
@@ -53,6 +55,29 @@ pub enum Command {
     /// resampled from the bundled real fixtures and marked `SYNTHETIC TEST DATA`; `run`
     /// refuses to mix them with real data. Never publish figures made from them.
     Synth(SynthArgs),
+    /// Measure the grounds classifier (queries/grounds.toml) on a labelled sample of grounds
+    /// texts (CSV: id,text,expected with categories separated by `;`): precision and recall
+    /// per category, on all texts and on the held-out half (even-numbered ids), as Markdown.
+    GroundsCheck(GroundsCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GroundsCheckArgs {
+    /// The labelled sample (e.g. fixtures/grounds/labelled_grounds_sample.csv).
+    #[arg(value_name = "FILE")]
+    pub labelled: PathBuf,
+    /// Folder holding grounds.toml (default: queries/).
+    #[arg(long, value_name = "DIR")]
+    pub queries: Option<PathBuf>,
+    /// Also list every text the classifier gets wrong.
+    #[arg(long)]
+    pub errors: bool,
+}
+
+impl GroundsCheckArgs {
+    pub fn queries_dir(&self) -> Result<PathBuf> {
+        queries_dir(self.queries.clone())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -173,6 +198,12 @@ pub struct RunArgs {
     /// Parse every file, and keep no cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// A mapping file (TOML) for a force or FOI extract in its own layout, CSV or XLSX, with
+    /// free-text grounds: which column is the date, ethnicity, outcome, grounds... Extracts are
+    /// the files it names under [extract] files, or any other CSV or XLSX given by name.
+    /// Repeat for several layouts.
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Vec<PathBuf>,
 }
 
 /// A folder of the source checkout: under the current folder, or under the checkout the binary
@@ -248,6 +279,12 @@ impl RunArgs {
                 ))
             })?;
         let queries = queries_dir(self.queries)?;
+        let grounds = Classifier::load(&queries)?;
+        let mappings = self
+            .mapping
+            .iter()
+            .map(|m| Mapping::load(m))
+            .collect::<Result<Vec<_>>>()?;
         let cache = (!self.no_cache).then(|| {
             self.cache
                 .clone()
@@ -275,6 +312,8 @@ impl RunArgs {
             merge_city_into_met: self.merge_city_into_met,
             charts: !self.no_charts,
             cache,
+            mappings,
+            grounds,
         })
     }
 }

@@ -35,7 +35,7 @@ pub const SEARCHES: TableDoc = TableDoc {
         c(
             "month",
             "category",
-            "Month of the file the row came from, `YYYY-MM`. Not the month of `datetime`: timestamps are UTC and a month's file holds rows from the last evening of the previous month.",
+            "Month of the file the row came from, `YYYY-MM` (for an extract, the month of the search's local date). Not the month of `datetime`: timestamps are UTC and a month's file holds rows from the last evening of the previous month.",
         ),
         c("year", "int32", "Calendar year of `month`."),
         c(
@@ -46,7 +46,7 @@ pub const SEARCHES: TableDoc = TableDoc {
         c(
             "datetime",
             "timestamp (ms, UTC)",
-            "Date and time of the search as published, in UTC.",
+            "Date and time of the search as published, in UTC (an extract's local UK times are converted). Null for an extract row with a date and no time.",
         ),
         c(
             "type",
@@ -137,12 +137,27 @@ pub const SEARCHES: TableDoc = TableDoc {
         c(
             "source_file",
             "category",
-            "Input the row came from: path relative to the folder given on the command line, or `archive.zip!member`.",
+            "Input the row came from: path relative to the folder given on the command line, `archive.zip!member`, or `extract.xlsx#YYYY-MM` for one month of an extract.",
         ),
         c(
             "source_line",
             "uint32",
-            "Line in the source CSV (the header is line 1), or position in the API response's array (from 1).",
+            "Line in the source CSV (the header is line 1), position in the API response's array (from 1), or row of an extract's spreadsheet.",
+        ),
+        c(
+            "grounds_text",
+            "string",
+            "The officer's stated grounds for the search, as written, from a force or FOI extract read with `--mapping`. Null for data.police.uk rows: data.police.uk publishes no grounds.",
+        ),
+        c(
+            "grounds_categories",
+            "string",
+            "What the grounds text mentions, by the rules in `queries/grounds.toml`, in rule order separated by `;` (e.g. `smell_of_cannabis;behaviour_or_demeanour`); `other` when none applies. Null without grounds text.",
+        ),
+        c(
+            "smell_only",
+            "boolean",
+            "The smell of cannabis is the only ground found (the College of Policing position is that smell alone will not normally justify a search). Null without grounds text.",
         ),
     ],
 };

@@ -27,6 +27,10 @@ pub enum Kind {
     Json {
         gzip: bool,
     },
+    /// One force-month of a force or FOI extract, read through a mapping file.
+    Extract {
+        xlsx: bool,
+    },
 }
 
 impl Kind {
@@ -39,6 +43,7 @@ impl Kind {
             Kind::Csv { .. } => 3,
             Kind::ZipMember { .. } => 2,
             Kind::Json { .. } => 1,
+            Kind::Extract { .. } => 4,
         }
     }
 
@@ -49,6 +54,8 @@ impl Kind {
             Kind::ZipMember { .. } => "zip member",
             Kind::Json { gzip: false } => "json",
             Kind::Json { gzip: true } => "json.gz",
+            Kind::Extract { xlsx: false } => "extract csv",
+            Kind::Extract { xlsx: true } => "extract xlsx",
         }
     }
 }
@@ -114,6 +121,8 @@ pub struct Discovery {
     pub problems: Vec<Problem>,
     /// Every file found, in the order found.
     pub files: Vec<InputFile>,
+    /// Force or FOI extracts, each with the mapping it is read through.
+    pub extracts: Vec<crate::extract::ExtractInput>,
 }
 
 /// Options that change how names are read.
@@ -144,6 +153,8 @@ enum Name {
         json: bool,
         gzip: bool,
     },
+    /// An Excel workbook: only ever a force extract.
+    Spreadsheet,
     /// `YYYY-MM-<force>-street.csv` and `-outcomes.csv`: other datasets from the same archive.
     SiblingDataset,
     Zip,
@@ -189,6 +200,9 @@ fn classify(file_name: &str) -> Name {
     if !gzip && stem.ends_with(".zip") {
         return Name::Zip;
     }
+    if !gzip && stem.to_ascii_lowercase().ends_with(".xlsx") {
+        return Name::Spreadsheet;
+    }
     Name::NotData
 }
 
@@ -201,7 +215,11 @@ fn split_month_prefix(s: &str) -> Option<(Month, &str)> {
 
 /// Walks the inputs. `Err` only for a path that does not exist or cannot be listed; problems
 /// with individual files are collected in [`Discovery::problems`].
-pub fn discover(inputs: &[PathBuf], names: &NameOverride) -> Result<Discovery> {
+pub fn discover(
+    inputs: &[PathBuf],
+    names: &NameOverride,
+    mappings: &[crate::extract::Mapping],
+) -> Result<Discovery> {
     let mut found = Vec::new();
     for input in inputs {
         let meta = fs::metadata(input).map_err(|_| Error::InputNotFound {
@@ -233,7 +251,39 @@ pub fn discover(inputs: &[PathBuf], names: &NameOverride) -> Result<Discovery> {
             list_archive(&path, &id, &mut candidates, &mut d);
             continue;
         }
-        let is_data = !matches!(classified, Name::NotData | Name::SiblingDataset);
+        // A force extract: a file a mapping names, or any other CSV or workbook given by name
+        // when there is exactly one mapping.
+        if matches!(
+            classified,
+            Name::OtherData { json: false, .. } | Name::Spreadsheet | Name::NotData
+        ) {
+            let mapping = mappings
+                .iter()
+                .position(|m| m.applies_to(&name))
+                .or_else(|| {
+                    (explicit && mappings.len() == 1 && !matches!(classified, Name::NotData))
+                        .then_some(0)
+                });
+            if let Some(mapping) = mapping {
+                d.files.push(InputFile {
+                    id: id.clone(),
+                    path: path.clone(),
+                    size,
+                    is_archive: false,
+                });
+                d.extracts.push(crate::extract::ExtractInput {
+                    id,
+                    path,
+                    size,
+                    mapping,
+                });
+                continue;
+            }
+        }
+        let is_data = !matches!(
+            classified,
+            Name::NotData | Name::SiblingDataset | Name::Spreadsheet
+        );
         if is_data || explicit {
             d.files.push(InputFile {
                 id: id.clone(),
@@ -277,10 +327,10 @@ pub fn discover(inputs: &[PathBuf], names: &NameOverride) -> Result<Discovery> {
                 });
                 None
             }
-            Name::NotData if explicit => {
+            Name::NotData | Name::Spreadsheet if explicit => {
                 Some(Err(problem(&id, &path, FileProblem::UnrecognisedName)))
             }
-            Name::NotData => None,
+            Name::NotData | Name::Spreadsheet => None,
             Name::Zip => unreachable!("handled above"),
         };
         match outcome {

@@ -34,6 +34,12 @@ pub enum Error {
     #[error("population table {file}: {message}")]
     Population { file: String, message: String },
 
+    #[error("mapping file {file}: {message}")]
+    Mapping { file: String, message: String },
+
+    #[error("grounds rules {file}: {message}")]
+    Grounds { file: String, message: String },
+
     #[error("query {file}: {message}")]
     Query { file: String, message: String },
 
@@ -62,7 +68,7 @@ pub enum FileProblem {
     #[error(
         "unrecognised file name; expected YYYY-MM-<force>-stop-and-search.csv[.gz], a \
          data.police.uk archive .zip, or stops-force_<force>_<YYYY-MM>.json[.gz] (or give \
-         --force and --month)"
+         --force and --month, or --mapping for a force extract)"
     )]
     UnrecognisedName,
     #[error("unknown force id `{0}`; see the README for the 44 force ids")]
@@ -82,6 +88,9 @@ pub enum FileProblem {
     TooLarge { limit: u64 },
     #[error("not a stops-force API response: {0}")]
     Json(String),
+    /// An extract that does not fit its mapping file (a column it names is not there).
+    #[error("{0}")]
+    Mapping(String),
 }
 
 impl Error {

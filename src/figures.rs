@@ -91,6 +91,26 @@ pub struct MonthPoint {
     pub ratio: Option<(f64, f64, Option<f64>)>,
 }
 
+/// What officers wrote as the grounds for searches in the headline year, where a force or FOI
+/// extract carries grounds text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroundsFigures {
+    /// The searches described: `drugs` when drug searches have grounds text, else `all`.
+    pub search_group: String,
+    /// By group: share of searches whose grounds mention the smell of cannabis.
+    pub smell: Vec<Share>,
+    /// By group: share of searches whose only ground is the smell of cannabis.
+    pub smell_only: Vec<Share>,
+    /// Find rate by grounds category: (category, shares for the comparison group, the
+    /// reference group and everyone).
+    pub find: Vec<(String, Vec<Share>)>,
+    /// `outcome_linked` where the force records it, else `outcome_other_than_nfa`.
+    pub measure: String,
+}
+
+/// The grounds categories that say how smell figured, first in the find-rate chart.
+pub const SMELL_CATEGORIES: [&str; 3] = ["smell_only", "smell_with_other_grounds", "no_smell"];
+
 #[derive(Debug, Clone)]
 pub struct AreaFigures {
     /// Force id or `england-and-wales`.
@@ -114,6 +134,8 @@ pub struct AreaFigures {
     pub all_searches: u64,
     pub unsuitable_denominator: bool,
     pub no_resident_population: bool,
+    /// Only where an extract with grounds text covers the area.
+    pub grounds: Option<GroundsFigures>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,8 +147,11 @@ pub struct CoverageGrid {
 
 #[derive(Debug, Clone)]
 pub struct Figures {
-    /// The inputs were made by `stopsearch synth`: every chart and page says so.
+    /// The inputs are test data (made by `stopsearch synth`, or an extract constructed for
+    /// tests): every chart and page says so.
     pub synthetic: bool,
+    /// Names of the force or FOI extracts read (from their mapping files), for source lines.
+    pub extracts: Vec<String>,
     pub census: String,
     pub reference: String,
     /// The group whose ratio to the reference the trend and league show (Black, or White
@@ -231,6 +256,8 @@ struct Views {
     disparity: View,
     outcomes: View,
     find_rates: View,
+    grounds: View,
+    grounds_outcomes: View,
 }
 
 pub fn area_name(area: &str) -> String {
@@ -309,6 +336,9 @@ pub struct Inputs<'a> {
     pub census: &'a str,
     pub merge_city_into_met: bool,
     pub synthetic: bool,
+    pub extracts: Vec<String>,
+    /// The grounds classifier's categories, in rule order.
+    pub grounds_categories: Vec<String>,
 }
 
 pub fn figures(inp: &Inputs) -> Figures {
@@ -318,6 +348,8 @@ pub fn figures(inp: &Inputs) -> Figures {
         disparity: view("disparity"),
         outcomes: view("outcomes"),
         find_rates: view("find_rates"),
+        grounds: view("grounds"),
+        grounds_outcomes: view("grounds_outcomes"),
     };
     let comparison = if inp.reference == "Black" {
         "White"
@@ -331,7 +363,15 @@ pub fn figures(inp: &Inputs) -> Figures {
         .iter()
         .map(|(area, ys)| {
             let period = headline(ys.clone(), per_area.get(area).copied().unwrap_or(1));
-            area_figures(&v, &coverage.months, area, period, comparison)
+            area_figures(
+                &v,
+                &coverage.months,
+                area,
+                period,
+                comparison,
+                inp.reference,
+                &inp.grounds_categories,
+            )
         })
         .collect();
     areas.sort_by_key(|a| (a.area != ENGLAND_AND_WALES, a.name.clone()));
@@ -355,6 +395,7 @@ pub fn figures(inp: &Inputs) -> Figures {
         .unwrap_or_default();
     Figures {
         synthetic: inp.synthetic,
+        extracts: inp.extracts.clone(),
         census: inp.census.to_owned(),
         reference: inp.reference.to_owned(),
         comparison: comparison.to_owned(),
@@ -435,6 +476,8 @@ fn area_figures(
     area: &str,
     period: Option<Period>,
     comparison: &str,
+    reference: &str,
+    order: &[String],
 ) -> AreaFigures {
     let fy = period.as_ref().map(|p| p.label.clone()).unwrap_or_default();
     let d = &v.disparity;
@@ -569,6 +612,7 @@ fn area_figures(
     let o = &v.outcomes;
     let out_of_court = shares(o, &|i| o.s("outcome_class", i) == Some("out_of_court"));
     let not_stated_share = ratios.iter().find_map(|r| r.not_stated_share);
+    let grounds = grounds_figures(v, area, &fy, comparison, reference, order, &shares);
     AreaFigures {
         area: area.to_owned(),
         name: area_name(area),
@@ -585,7 +629,96 @@ fn area_figures(
         all_searches,
         unsuitable_denominator,
         no_resident_population,
+        grounds,
     }
+}
+
+/// The shares of a table's rows that pass a filter, one per ethnic group.
+type SharesOf<'a> = dyn Fn(&View, &dyn Fn(usize) -> bool) -> Vec<Share> + 'a;
+
+/// The grounds figures of an area's headline year, if an extract gives it grounds text.
+fn grounds_figures(
+    v: &Views,
+    area: &str,
+    fy: &str,
+    comparison: &str,
+    reference: &str,
+    order: &[String],
+    shares: &SharesOf<'_>,
+) -> Option<GroundsFigures> {
+    let g = &v.grounds;
+    let described = |group: &str| {
+        g.rows(area).iter().any(|&i| {
+            g.s("period_type", i) == Some("financial_year")
+                && g.s("period", i) == Some(fy)
+                && g.s("search_group", i) == Some(group)
+                && g.s("ethnicity", i) == Some("All")
+                && g.u("total", i) > 0
+        })
+    };
+    let search_group = if described("drugs") {
+        "drugs"
+    } else if described("all") {
+        "all"
+    } else {
+        return None;
+    };
+    let category = |c: &'static str| {
+        move |i: usize| {
+            g.s("search_group", i) == Some(search_group) && g.s("category", i) == Some(c)
+        }
+    };
+    let smell = shares(g, &category(crate::grounds::SMELL));
+    let smell_only = shares(g, &category("smell_only"));
+    let o = &v.grounds_outcomes;
+    let of = |i: usize, measure: &str| {
+        o.s("search_group", i) == Some(search_group) && o.s("measure", i) == Some(measure)
+    };
+    let linked_recorded = o.rows(area).iter().any(|&i| {
+        of(i, "outcome_linked")
+            && o.s("period", i) == Some(fy)
+            && o.s("category", i) == Some("any_grounds")
+            && o.s("ethnicity", i) == Some("All")
+            && o.u("total", i) > 0
+    });
+    let measure = if linked_recorded {
+        "outcome_linked"
+    } else {
+        "outcome_other_than_nfa"
+    };
+    // How smell figured, then the other categories in rule order (smell itself is split
+    // between the first three).
+    let categories: Vec<String> = SMELL_CATEGORIES
+        .iter()
+        .map(|c| c.to_string())
+        .chain(
+            order
+                .iter()
+                .filter(|c| c.as_str() != crate::grounds::SMELL)
+                .cloned(),
+        )
+        .collect();
+    let reference_and_comparison =
+        |s: &Share| s.group == comparison || s.group == "All" || s.group == reference;
+    let find = categories
+        .into_iter()
+        .map(|c| {
+            let rows = shares(o, &|i| {
+                of(i, measure) && o.s("category", i) == Some(c.as_str())
+            })
+            .into_iter()
+            .filter(|s| reference_and_comparison(s))
+            .collect();
+            (c, rows)
+        })
+        .collect();
+    Some(GroundsFigures {
+        search_group: search_group.to_owned(),
+        smell,
+        smell_only,
+        find,
+        measure: measure.to_owned(),
+    })
 }
 
 /// Orders rows by [`GROUPS`], then `All`.

@@ -103,6 +103,12 @@ pub fn index_of(id: &str) -> Option<usize> {
     FORCES.binary_search_by(|f| f.id.cmp(id)).ok()
 }
 
+/// A force by its data.police.uk name (`Metropolitan Police Service`), ignoring case.
+pub fn by_name(name: &str) -> Option<&'static Force> {
+    let name = name.trim();
+    FORCES.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+}
+
 pub fn by_pfa_code(code: &str) -> Option<&'static Force> {
     FORCES.iter().find(|f| f.pfa_code == Some(code))
 }

@@ -103,7 +103,9 @@ pub fn searches(
     let month_code = |m: Month| months.iter().position(|x| *x == m).unwrap_or(0) as u32;
     let (fy_cats, fy_of_month) = financial_years(months);
     let per_file = |f: &FileRows, v: u32| std::iter::repeat_n(v, f.batch.len());
-    let mut columns = Vec::with_capacity(25);
+    // Made first, while every file still knows its length.
+    let grounds = grounds_columns(files, norm, height);
+    let mut columns = Vec::with_capacity(28);
     columns.push(enum_from_codes(
         "force",
         &force_ids(),
@@ -138,8 +140,12 @@ pub fn searches(
     for f in files.iter_mut() {
         datetime.extend(std::mem::take(&mut f.batch.datetime));
     }
+    let no_time = crate::ingest::batch::NO_TIME;
+    let validity = datetime
+        .contains(&no_time)
+        .then(|| Bitmap::from_iter(datetime.iter().map(|&t| t != no_time)));
     columns.push(
-        Int64Chunked::from_vec("datetime".into(), datetime)
+        Int64Chunked::from_vec_validity("datetime".into(), datetime, validity)
             .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
             .into_column(),
     );
@@ -256,7 +262,49 @@ pub fn searches(
         line.extend(std::mem::take(&mut f.batch.line));
     }
     columns.push(u32_col("source_line", line));
+    columns.extend(grounds);
     checked(&dictionary::SEARCHES, DataFrame::new(height, columns)?)
+}
+
+/// The grounds text of extracts, its categories and the smell-only flag; null for
+/// data.police.uk rows, which carry no grounds.
+fn grounds_columns(files: &[FileRows], norm: &Normaliser, height: usize) -> [Column; 3] {
+    let g = &norm.grounds;
+    if !g.any() {
+        return [
+            Column::full_null("grounds_text".into(), height, &DataType::String),
+            Column::full_null("grounds_categories".into(), height, &DataType::String),
+            Column::full_null("smell_only".into(), height, &DataType::Boolean),
+        ];
+    }
+    let mut index: Vec<u32> = Vec::with_capacity(height);
+    for (fi, f) in files.iter().enumerate() {
+        match &f.batch.grounds {
+            Some(labels) => index.extend(
+                labels
+                    .codes
+                    .iter()
+                    .map(|&l| g.global(fi, l).map_or(NULL, |i| i as u32)),
+            ),
+            None => index.extend(std::iter::repeat_n(NULL, f.batch.len())),
+        }
+    }
+    let at = |i: &u32| (*i != NULL).then_some(*i as usize);
+    [
+        str_col(
+            "grounds_text",
+            index.iter().map(|i| at(i).map(|i| g.texts[i].clone())),
+        ),
+        str_col(
+            "grounds_categories",
+            index.iter().map(|i| at(i).map(|i| g.categories[i].clone())),
+        ),
+        BooleanChunked::from_iter_options(
+            "smell_only".into(),
+            index.iter().map(|i| at(i).map(|i| g.smell_only[i])),
+        )
+        .into_column(),
+    ]
 }
 
 /// A rejected row, with the force-month of its file.

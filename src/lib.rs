@@ -2,8 +2,9 @@
 //! disproportionality, from the data.police.uk monthly files.
 //!
 //! The pipeline, one module per stage, data flowing forward:
-//! [`discover`] → [`ingest`] → [`normalise`] → [`frame`] → [`tables`] (SQL in `queries/`) →
-//! [`stats`] → [`write`], driven by [`run`].
+//! [`discover`] → [`ingest`] (and [`extract`] for force extracts read through a mapping) →
+//! [`normalise`] (with the [`grounds`] classifier) → [`frame`] → [`tables`] (SQL in
+//! `queries/`) → [`stats`] → [`write`], driven by [`run`].
 
 pub mod charts;
 pub mod cli;
@@ -11,9 +12,11 @@ pub mod coverage;
 pub mod dictionary;
 pub mod discover;
 pub mod error;
+pub mod extract;
 pub mod figures;
 pub mod forces;
 pub mod frame;
+pub mod grounds;
 pub mod ingest;
 pub mod manifest;
 pub mod month;

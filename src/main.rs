@@ -73,10 +73,23 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             );
             Ok(exit::OK)
         }
+        Command::GroundsCheck(args) => {
+            let classifier = stopsearch::grounds::Classifier::load(&args.queries_dir()?)?;
+            let sample = stopsearch::grounds::read_labelled(&args.labelled)?;
+            print!("{}", stopsearch::grounds::report(&classifier, &sample));
+            if args.errors {
+                print!("{}", stopsearch::grounds::errors(&classifier, &sample));
+            }
+            Ok(exit::OK)
+        }
         Command::Dictionary(args) => {
-            let queries = stopsearch::tables::queries::load(&args.queries_dir()?)?;
-            let aggregates =
-                stopsearch::tables::describe(queries, &stopsearch::tables::Settings::standard())?;
+            let dir = args.queries_dir()?;
+            let queries = stopsearch::tables::queries::load(&dir)?;
+            let grounds = stopsearch::grounds::Classifier::load(&dir)?;
+            let aggregates = stopsearch::tables::describe(
+                queries,
+                &stopsearch::tables::Settings::standard(grounds),
+            )?;
             print!("{}", stopsearch::dictionary::markdown(&aggregates));
             Ok(exit::OK)
         }

@@ -42,6 +42,10 @@ pub struct RunConfig {
     pub charts: bool,
     /// Where parsed sources are cached by content hash; `None` for no cache.
     pub cache: Option<PathBuf>,
+    /// Mapping files for force and FOI extracts (`--mapping`).
+    pub mappings: Vec<crate::extract::Mapping>,
+    /// The grounds classifier, from `grounds.toml` in the queries folder.
+    pub grounds: crate::grounds::Classifier,
 }
 
 /// What a run did, for the exit code and the closing log line.
@@ -83,10 +87,11 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     let started_at = now();
     let clock = Instant::now();
 
-    let mut found = discover::discover(&cfg.inputs, &cfg.names)?;
+    let mut found = discover::discover(&cfg.inputs, &cfg.names, &cfg.mappings)?;
     scope_to_forces(&mut found, &cfg.forces);
     info!(
         sources = found.sources.len(),
+        extracts = found.extracts.len(),
         superseded = found.superseded.len(),
         skipped = found.skipped.len(),
         problems = found.problems.len(),
@@ -97,21 +102,22 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     {
         return Err(p.clone().into_error());
     }
-    if found.sources.is_empty() && found.problems.is_empty() {
+    if found.sources.is_empty() && found.extracts.is_empty() && found.problems.is_empty() {
         let list: Vec<_> = cfg.inputs.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::NoInputs(list.join(", ")));
     }
     let Discovery {
         sources,
-        superseded,
-        skipped,
+        mut superseded,
+        mut skipped,
         mut problems,
         files,
+        extracts,
     } = found;
 
     let bar = progress_bar(cfg.progress, sources.len());
     let cache = cfg.cache.as_deref().map(ingest::cache::Cache::new);
-    let ingested = ingest::ingest(sources, cfg.limits, cache.as_ref(), |n| bar.inc(n as u64));
+    let mut ingested = ingest::ingest(sources, cfg.limits, cache.as_ref(), |n| bar.inc(n as u64));
     if let Some(c) = &cache {
         c.save_hashes();
     }
@@ -139,8 +145,10 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             problems.push(p);
         }
     }
+    let extracted = read_extracts(&extracts, cfg, &mut problems, &mut skipped)?;
+    merge_extracts(&mut ingested, extracted.parts, &mut superseded);
     check_reconciliation(&ingested)?;
-    let synthetic = check_not_mixed(&ingested)?;
+    let synthetic = check_not_mixed(&ingested, &extracted.constructed)?;
 
     // The span: every month any source (read, failed or superseded) belongs to.
     let months_seen = ingested
@@ -246,6 +254,38 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         }
     }
     summary.sources = kept_sources.len();
+    // An extract's rows whose month (or force) could not be read: rejected, with no month.
+    for (id, force, rejects) in extracted.undated {
+        let n = rejects.len() as u32;
+        summary.rows_read += u64::from(n);
+        summary.rows_rejected += u64::from(n);
+        let force_code = force.map_or(crate::ingest::batch::NULL, |f| {
+            crate::forces::index_of(f.id).expect("a known force") as u32
+        });
+        let undated_id = format!("{id}#undated");
+        reject_rows.extend(rejects.into_iter().map(|r| RejectRow {
+            force: force_code,
+            month: crate::ingest::batch::NULL,
+            source: undated_id.clone(),
+            line: r.line,
+            reason: r.reason,
+            raw: r.raw,
+        }));
+        source_entries.push(manifest::SourceEntry {
+            id: undated_id,
+            kind: "extract".to_owned(),
+            force: force.map_or_else(String::new, |f| f.id.to_owned()),
+            month: String::new(),
+            status: "read".to_owned(),
+            from_cache: false,
+            sha256: None,
+            rows_read: n,
+            rows_kept: 0,
+            rows_rejected: n,
+            superseded_by: None,
+            problem: None,
+        });
+    }
     for (s, by) in &superseded {
         source_entries.push(manifest::SourceEntry {
             id: s.id.clone(),
@@ -264,7 +304,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     }
 
     let batches: Vec<&ingest::RawBatch> = files_rows.iter().map(|f| &f.batch).collect();
-    let normaliser = Normaliser::new(&batches);
+    let normaliser = Normaliser::new(&batches, &cfg.grounds);
     let quality: Vec<_> = files_rows
         .iter()
         .enumerate()
@@ -312,6 +352,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         reference: cfg.reference,
         merge_city_into_met: cfg.merge_city_into_met,
         forces: cfg.forces.clone(),
+        grounds: cfg.grounds.clone(),
     };
     let queries = tables::queries::load(&cfg.queries)?;
     let mut by_name = std::collections::HashMap::new();
@@ -384,6 +425,16 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             census: &cfg.population.vintage,
             merge_city_into_met: cfg.merge_city_into_met,
             synthetic,
+            extracts: {
+                let mut names: Vec<String> = extracts
+                    .iter()
+                    .map(|e| cfg.mappings[e.mapping].name.clone())
+                    .collect();
+                names.sort();
+                names.dedup();
+                names
+            },
+            grounds_categories: cfg.grounds.names().into_iter().map(str::to_owned).collect(),
         });
         let planned = charts::plan(&figures);
         let rendered = charts::render_all(&planned, &cfg.out)?;
@@ -476,6 +527,140 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
 }
 
 /// Drops sources of forces outside the run's scope (recorded as skipped).
+/// What the force and FOI extracts yielded.
+struct Extracted {
+    /// One per force-month, like any other source.
+    parts: Vec<Ingested>,
+    /// Rows rejected before their force-month could be told (unreadable date or force):
+    /// extract id, its fixed force if it has one, and the rejects.
+    undated: Vec<(String, Option<&'static Force>, Vec<ingest::Reject>)>,
+    /// Ids of parts that are constructed test data.
+    constructed: Vec<String>,
+}
+
+/// Reads every extract through its mapping, splitting it into force-months. An extract that
+/// cannot be read (a column the mapping names is missing, say) stops the run, or under
+/// `--keep-going` is recorded as a problem.
+fn read_extracts(
+    extracts: &[crate::extract::ExtractInput],
+    cfg: &RunConfig,
+    problems: &mut Vec<Problem>,
+    skipped: &mut Vec<discover::Skipped>,
+) -> Result<Extracted> {
+    let read: Vec<_> = extracts
+        .par_iter()
+        .map(|e| crate::extract::read(e, &cfg.mappings[e.mapping], cfg.limits.max_bytes))
+        .collect();
+    let mut out = Extracted {
+        parts: Vec::new(),
+        undated: Vec::new(),
+        constructed: Vec::new(),
+    };
+    for (e, result) in extracts.iter().zip(read) {
+        let mapping = &cfg.mappings[e.mapping];
+        let read = match result {
+            Ok(r) => r,
+            Err(problem) => {
+                let p = Problem {
+                    id: e.id.clone(),
+                    path: e.path.clone(),
+                    problem,
+                };
+                if !cfg.keep_going {
+                    return Err(p.into_error());
+                }
+                warn!(file = %p.id, "{}", p.problem);
+                problems.push(p);
+                continue;
+            }
+        };
+        let in_parts: u32 = read.parts.iter().map(|(_, p)| p.rows_read).sum();
+        if in_parts + read.undated.len() as u32 != read.rows_read {
+            return Err(Error::Invariant(format!(
+                "{}: rows read {} != rows in force-months {in_parts} + undated rejects {}",
+                e.id,
+                read.rows_read,
+                read.undated.len()
+            )));
+        }
+        info!(
+            extract = %e.id,
+            mapping = %mapping.path.display(),
+            rows = read.rows_read,
+            force_months = read.parts.len(),
+            rejected_undated = read.undated.len(),
+            "read extract"
+        );
+        if !read.undated.is_empty() {
+            let force = match mapping.force {
+                crate::extract::ForceSpec::Fixed(f) => Some(f),
+                crate::extract::ForceSpec::Column(_) => None,
+            };
+            out.undated.push((e.id.clone(), force, read.undated));
+        }
+        for (source, parsed) in read.parts {
+            if !cfg.forces.iter().any(|f| f.id == source.force.id) {
+                skipped.push(discover::Skipped {
+                    reason: format!(
+                        "force {} is not in --forces ({} rows)",
+                        source.force.id, parsed.rows_read
+                    ),
+                    id: source.id,
+                });
+                continue;
+            }
+            if mapping.constructed_for_tests {
+                out.constructed.push(source.id.clone());
+            }
+            out.parts.push(Ingested {
+                source,
+                sha256: Some(read.sha256.clone()),
+                result: Ok(parsed),
+                cached: false,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Adds the extracts' force-months to the sources. A force-month an extract carries replaces a
+/// data.police.uk file for the same force-month (the extract is the fuller record of the same
+/// searches, with their grounds; counting both would count every search twice); between two
+/// extracts, the one whose id sorts last is kept. What is replaced is recorded as superseded.
+fn merge_extracts(
+    ingested: &mut Vec<Ingested>,
+    parts: Vec<Ingested>,
+    superseded: &mut Vec<(discover::Source, String)>,
+) {
+    for part in parts {
+        let same = ingested.iter().position(|i| {
+            i.source.force.id == part.source.force.id && i.source.month == part.source.month
+        });
+        match same {
+            None => ingested.push(part),
+            Some(at) => {
+                let other = &ingested[at];
+                let part_wins = !matches!(other.source.kind, discover::Kind::Extract { .. })
+                    || part.source.id > other.source.id;
+                if part_wins {
+                    let old = ingested.remove(at);
+                    info!(replaced = %old.source.id, by = %part.source.id, "an extract replaces a file for the same force-month");
+                    superseded.push((old.source, part.source.id.clone()));
+                    ingested.push(part);
+                } else {
+                    superseded.push((part.source, other.source.id.clone()));
+                }
+            }
+        }
+    }
+    ingested.sort_by(|a, b| {
+        let key = |i: &Ingested| (crate::forces::index_of(i.source.force.id), i.source.month);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.source.id.cmp(&b.source.id))
+    });
+}
+
 fn scope_to_forces(d: &mut Discovery, forces: &[&'static Force]) {
     let in_scope = |f: &Force| forces.iter().any(|g| g.id == f.id);
     let (keep, out): (Vec<_>, Vec<_>) = d.sources.drain(..).partition(|s| in_scope(s.force));
@@ -487,10 +672,11 @@ fn scope_to_forces(d: &mut Discovery, forces: &[&'static Force]) {
     d.superseded.retain(|(s, _)| in_scope(s.force));
 }
 
-/// Synthetic test data (`stopsearch synth`) and real data are never mixed: a run reads one
-/// kind or the other. Returns whether the run is on synthetic data.
-fn check_not_mixed(ingested: &[Ingested]) -> Result<bool> {
-    let mut synthetic = None::<&str>;
+/// Test data (synthetic files from `stopsearch synth`, or an extract whose mapping says it
+/// was constructed for tests) and real data are never mixed: a run reads one kind or the other.
+/// Returns whether the run is on test data.
+fn check_not_mixed(ingested: &[Ingested], constructed: &[String]) -> Result<bool> {
+    let mut test = None::<&str>;
     let mut real = None::<&str>;
     for i in ingested {
         let Ok(p) = &i.result else { continue };
@@ -498,16 +684,18 @@ fn check_not_mixed(ingested: &[Ingested]) -> Result<bool> {
             continue;
         }
         let ops = &p.batch.labels[ingest::LabelCol::PolicingOperation.index()];
-        if ops.dict.iter().any(|l| &**l == crate::synth::MARKER) {
-            synthetic.get_or_insert(&i.source.id);
+        if ops.dict.iter().any(|l| &**l == crate::synth::MARKER)
+            || constructed.contains(&i.source.id)
+        {
+            test.get_or_insert(&i.source.id);
         } else {
             real.get_or_insert(&i.source.id);
         }
     }
-    match (synthetic, real) {
+    match (test, real) {
         (Some(s), Some(r)) => Err(Error::Usage(format!(
-            "{s} is synthetic test data (made by `stopsearch synth`) and {r} is real: they are \
-             never mixed in one run"
+            "{s} is test data (synthetic, from `stopsearch synth`, or an extract whose mapping \
+             says constructed_for_tests) and {r} is real: they are never mixed in one run"
         ))),
         (s, _) => Ok(s.is_some()),
     }

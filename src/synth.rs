@@ -127,7 +127,7 @@ fn era_maps() -> (
 
 /// Reads the real fixtures into row templates, by force.
 fn templates(fixtures: &Path) -> Result<BTreeMap<&'static str, Vec<Template>>> {
-    let found = discover::discover(&[fixtures.to_owned()], &NameOverride::default())?;
+    let found = discover::discover(&[fixtures.to_owned()], &NameOverride::default(), &[])?;
     let (old_of, new_of) = era_maps();
     let mut by_force: BTreeMap<&'static str, Vec<Template>> = BTreeMap::new();
     for source in found.sources {

@@ -260,8 +260,8 @@ fn tables_are_byte_identical_whatever_the_thread_count() {
     names.sort();
     assert_eq!(
         names.len(),
-        16,
-        "10 Parquet tables and 6 CSV twins: {names:?}"
+        22,
+        "13 Parquet tables and 9 CSV twins: {names:?}"
     );
     for name in names {
         let a = std::fs::read(one.join("tables").join(&name)).unwrap();

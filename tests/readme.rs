@@ -11,12 +11,12 @@ fn data_dictionary_is_current() {
     let readme = readme();
     let start = readme.find("<!-- dictionary:start -->\n").unwrap() + 26;
     let end = readme.find("<!-- dictionary:end -->").unwrap();
-    let queries = stopsearch::tables::queries::load(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries"),
-    )
-    .unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let queries = stopsearch::tables::queries::load(&dir).unwrap();
+    let grounds = stopsearch::grounds::Classifier::load(&dir).unwrap();
     let aggregates =
-        stopsearch::tables::describe(queries, &stopsearch::tables::Settings::standard()).unwrap();
+        stopsearch::tables::describe(queries, &stopsearch::tables::Settings::standard(grounds))
+            .unwrap();
     assert_eq!(
         &readme[start..end],
         stopsearch::dictionary::markdown(&aggregates),

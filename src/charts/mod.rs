@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::figures::{AreaFigures, Figures, GROUPS, Period, Share, Split};
+use crate::figures::{AreaFigures, Figures, GROUPS, GroundsFigures, Period, Share, Split};
 use crate::normalise::vocab::{OutcomeClass, SearchGroup};
 use canvas::{Canvas, Frame, human, thousands};
 use draw::{BarRow, Body, ForestRow, StackRow};
@@ -105,14 +105,19 @@ fn subtitle(f: &Figures, a: &AreaFigures, p: &Period, what: &str) -> String {
 fn source(f: &Figures) -> String {
     if f.synthetic {
         return format!(
-            "SYNTHETIC TEST DATA made by stopsearch synth: not real searches. Populations: {}, \
-             ONS. Made with stopsearch {}.",
+            "TEST DATA (synthetic or constructed for tests): not real searches. Populations: \
+             {}, ONS. Made with stopsearch {}.",
             f.census,
             crate::VERSION
         );
     }
+    let extracts = if f.extracts.is_empty() {
+        String::new()
+    } else {
+        format!(" and {}", f.extracts.join(", "))
+    };
     format!(
-        "Source: data.police.uk stop and search; {}, ONS. Made with stopsearch {}.",
+        "Source: data.police.uk stop and search{extracts}; {}, ONS. Made with stopsearch {}.",
         f.census,
         crate::VERSION
     )
@@ -277,6 +282,152 @@ fn stack_rows(splits: &[Split], categories: &[&str]) -> Vec<StackRow> {
                 .collect(),
         })
         .collect()
+}
+
+/// A short name for a grounds category, to fit beside a bar.
+pub fn grounds_label(category: &str) -> String {
+    match category {
+        "smell_of_cannabis" => "smell".to_owned(),
+        "smell_only" => "smell only".to_owned(),
+        "smell_with_other_grounds" => "smell + other".to_owned(),
+        "no_smell" => "no smell".to_owned(),
+        "drugs_paraphernalia" => "paraphernalia".to_owned(),
+        "intelligence_or_information" => "intelligence".to_owned(),
+        "behaviour_or_demeanour" => "behaviour".to_owned(),
+        "seen_concealing_or_discarding" => "concealing".to_owned(),
+        "weapon_seen_or_reported" => "weapon".to_owned(),
+        "matches_description" => "description".to_owned(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// The searches a grounds chart describes, in words.
+pub fn grounds_searches(g: &GroundsFigures) -> &'static str {
+    if g.search_group == "drugs" {
+        "drug searches"
+    } else {
+        "searches"
+    }
+}
+
+const GROUNDS_SOURCE_NOTE: &str = "Grounds are what the officer wrote, from a force or FOI \
+    extract (data.police.uk publishes none), sorted into categories by the keyword rules in \
+    queries/grounds.toml; a text can mention several.";
+
+/// The two grounds charts: how often smell (and smell alone) is given, and find rates by
+/// what the grounds said.
+fn grounds_charts(f: &Figures, a: &AreaFigures, p: &Period, g: &GroundsFigures) -> Vec<Chart> {
+    let mut charts = Vec::new();
+    let searches = grounds_searches(g);
+    let bar = |label: String, s: &Share| BarRow {
+        label,
+        value: s.share,
+        low: s.low,
+        high: s.high,
+        note: format!("{} of {}", thousands(s.n as i64), thousands(s.total as i64)),
+        flagged: s.total < 20,
+        colour: group_colour(&s.group),
+    };
+    let mut rows = Vec::new();
+    for s in g.smell.iter().filter(|s| s.total > 0) {
+        rows.push(bar(format!("{}: smell", group_label(&s.group)), s));
+        if let Some(only) = g.smell_only.iter().find(|o| o.group == s.group) {
+            rows.push(bar(format!("{}: smell only", group_label(&s.group)), only));
+        }
+    }
+    if !rows.is_empty() {
+        let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+        charts.push(Chart {
+            area: a.area.clone(),
+            id: "grounds-smell".to_owned(),
+            frame: Frame {
+                title: format!("How often the grounds for {searches} gave the smell of cannabis"),
+                subtitle: subtitle(
+                    f,
+                    a,
+                    p,
+                    &format!(
+                        "Share of each group's {searches} whose recorded grounds mention the \
+                         smell of cannabis, and whose only ground was the smell, with 95% \
+                         intervals."
+                    ),
+                ),
+                footnotes: vec![
+                    "The College of Policing's position is that the smell of cannabis alone \
+                     will not normally justify a search."
+                        .to_owned(),
+                    GROUNDS_SOURCE_NOTE.to_owned(),
+                    "† Outlined bar: fewer than 20 searches behind the share.".to_owned(),
+                ],
+                source: source(f),
+            },
+            body: Body::Bars {
+                rows,
+                axis: format!("Share of the group's {searches} with grounds recorded"),
+                percent: true,
+            },
+            size: (WIDTH, height),
+        });
+    }
+    let rows: Vec<BarRow> = g
+        .find
+        .iter()
+        .flat_map(|(category, shares)| {
+            [&f.comparison, &f.reference]
+                .into_iter()
+                .filter_map(|group| shares.iter().find(|s| &s.group == group && s.total > 0))
+                .map(|s| bar(format!("{}: {}", grounds_label(category), s.group), s))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !rows.is_empty() {
+        let (title, what) = if g.measure == "outcome_linked" {
+            (
+                format!(
+                    "How often {searches} found what they were looking for, by what the grounds said"
+                ),
+                "an outcome linked to the object of search",
+            )
+        } else {
+            (
+                format!("How often {searches} led to action, by what the grounds said"),
+                "an outcome other than no further action",
+            )
+        };
+        let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+        charts.push(Chart {
+            area: a.area.clone(),
+            id: "grounds-find".to_owned(),
+            frame: Frame {
+                title,
+                subtitle: subtitle(
+                    f,
+                    a,
+                    p,
+                    &format!(
+                        "Share of {searches} with {what}, with 95% intervals, by what the \
+                         grounds mention, for {} and {} people.",
+                        f.comparison, f.reference
+                    ),
+                ),
+                footnotes: vec![
+                    "smell only: the smell of cannabis was the only ground; smell + other: smell \
+                     and something else; no smell: the grounds did not mention smell."
+                        .to_owned(),
+                    GROUNDS_SOURCE_NOTE.to_owned(),
+                    "† Outlined bar: fewer than 20 searches behind the share.".to_owned(),
+                ],
+                source: source(f),
+            },
+            body: Body::Bars {
+                rows,
+                axis: format!("Share of {searches} with {what}"),
+                percent: true,
+            },
+            size: (WIDTH, height),
+        });
+    }
+    charts
 }
 
 fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
@@ -542,6 +693,9 @@ fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
                 percent: true,
             },
         ));
+    }
+    if let Some(g) = &a.grounds {
+        charts.extend(grounds_charts(f, a, p, g));
     }
     charts
 }

@@ -83,6 +83,9 @@ impl LabelCol {
 /// Code for an empty field.
 pub const NULL: u32 = u32::MAX;
 
+/// `datetime` of a row with a date and no time (an extract without times): null in the table.
+pub const NO_TIME: i64 = i64::MIN;
+
 /// One label column of one file: a code per row into a dictionary of distinct labels, in the
 /// order first seen.
 #[derive(Debug, Default, Clone)]
@@ -162,8 +165,8 @@ pub struct Invalid {
 #[derive(Debug, Default, Clone)]
 pub struct RawBatch {
     pub labels: [Labels; N_LABELS],
-    /// Milliseconds since the epoch, UTC. Never null: a row without a readable date is
-    /// rejected.
+    /// Milliseconds since the epoch, UTC. A row without a readable date is rejected; an
+    /// extract's row with a date and no time has [`NO_TIME`].
     pub datetime: Vec<i64>,
     /// NaN for an empty or invalid coordinate.
     pub latitude: Vec<f64>,
@@ -174,6 +177,8 @@ pub struct RawBatch {
     pub invalid: HashMap<Invalid, u32>,
     /// Rows that were not UTF-8 and were decoded as Windows-1252.
     pub recoded: u32,
+    /// Free-text grounds for the search: only force and FOI extracts carry them.
+    pub grounds: Option<Labels>,
 }
 
 impl RawBatch {

@@ -309,6 +309,8 @@ fn read_bundle(file: std::fs::File) -> Result<HashMap<String, Parsed>, Box<dyn s
             line: line[range].to_vec(),
             invalid,
             recoded: e.recoded,
+            // Only data.police.uk files are cached, and they carry no grounds.
+            grounds: None,
         };
         let parsed = Parsed {
             batch,

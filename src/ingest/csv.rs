@@ -84,15 +84,23 @@ fn has_binary(bytes: &[u8]) -> bool {
         .any(|&b| suspect(b) && !matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
-pub fn parse(data: &[u8]) -> Result<Parsed, FileProblem> {
+/// A reader over a CSV file's bytes, past any byte-order mark; the header is read as a record
+/// so that a short or long row is the caller's to report, never the csv crate's error.
+pub(crate) fn reader(data: &[u8]) -> Result<csv::Reader<&[u8]>, FileProblem> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     if data.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(FileProblem::Empty);
     }
-    let mut reader = csv::ReaderBuilder::new()
+    Ok(csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(data);
+        .from_reader(data))
+}
+
+pub fn parse(data: &[u8]) -> Result<Parsed, FileProblem> {
+    // Byte offsets below are into the text after the mark, as the reader sees it.
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let mut reader = reader(data)?;
     let mut record = csv::ByteRecord::new();
     let read_error = |e: csv::Error| FileProblem::Read(e.to_string());
 

@@ -76,10 +76,17 @@ pub fn ingest_one(source: Source, limits: Limits) -> Ingested {
     }
 }
 
+/// Extracts are split into force-months as they are read, by [`crate::extract`], and never
+/// come through here.
+fn extract_elsewhere() -> FileProblem {
+    FileProblem::Mapping("an extract is read through its mapping file".to_owned())
+}
+
 fn parse(source: &Source, data: &[u8]) -> Result<Parsed, FileProblem> {
     match source.kind {
         Kind::Csv { .. } | Kind::ZipMember { .. } => csv::parse(data),
         Kind::Json { .. } => json::parse(data),
+        Kind::Extract { .. } => Err(extract_elsewhere()),
     }
 }
 

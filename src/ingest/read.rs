@@ -58,6 +58,9 @@ pub fn read(source: &Source, limit: u64) -> Result<Bytes, FileProblem> {
             };
             Ok(Bytes { data, sha256 })
         }
+        Kind::Extract { .. } => Err(FileProblem::Mapping(
+            "an extract is read through its mapping file".to_owned(),
+        )),
         Kind::ZipMember { archive, member } => {
             let file = fs::File::open(archive).map_err(io)?;
             let corrupt = |e: zip::result::ZipError| FileProblem::Corrupt {

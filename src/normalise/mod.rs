@@ -8,6 +8,7 @@ pub mod vocab;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::forces;
+use crate::grounds::Classifier;
 use crate::ingest::batch::{Invalid, LabelCol, NULL, RawBatch};
 use crate::month::Month;
 use vocab::{DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
@@ -157,10 +158,78 @@ pub struct Normaliser {
     group_of: Vec<Vec<u32>>,
     /// Boolean label category → value, for each label column (unused columns empty).
     bool_of: Vec<Vec<Option<bool>>>,
+    pub grounds: Grounds,
+}
+
+/// Free-text grounds over all files, each distinct text classified once.
+pub struct Grounds {
+    /// Distinct texts, sorted.
+    pub texts: Vec<String>,
+    /// Per file, local code → index in `texts`; `None` for files without grounds.
+    maps: Vec<Option<Vec<u32>>>,
+    /// Per text, its categories joined by `;` in rule order.
+    pub categories: Vec<String>,
+    pub smell_only: Vec<bool>,
+    /// The category names, in rule order.
+    pub names: Vec<String>,
+}
+
+impl Grounds {
+    fn new(batches: &[&RawBatch], classifier: &Classifier) -> Grounds {
+        let texts: Vec<String> = batches
+            .iter()
+            .filter_map(|b| b.grounds.as_ref())
+            .flat_map(|g| g.dict.iter().map(|s| &**s))
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let index: HashMap<&str, u32> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), i as u32))
+            .collect();
+        let maps = batches
+            .iter()
+            .map(|b| {
+                b.grounds
+                    .as_ref()
+                    .map(|g| g.dict.iter().map(|t| index[&**t]).collect())
+            })
+            .collect();
+        let names: Vec<String> = classifier.names().into_iter().map(str::to_owned).collect();
+        let found: Vec<Vec<usize>> = texts.iter().map(|t| classifier.classify(t)).collect();
+        Grounds {
+            categories: found
+                .iter()
+                .map(|cats| {
+                    cats.iter()
+                        .map(|&i| names[i].as_str())
+                        .collect::<Vec<_>>()
+                        .join(";")
+                })
+                .collect(),
+            smell_only: found.iter().map(|c| classifier.smell_only(c)).collect(),
+            texts,
+            maps,
+            names,
+        }
+    }
+
+    /// The index in `texts` of a file's local code; `None` for an empty field or a file
+    /// without grounds.
+    pub fn global(&self, file: usize, local: u32) -> Option<usize> {
+        let map = self.maps[file].as_ref()?;
+        (local != NULL).then(|| map[local as usize] as usize)
+    }
+
+    pub fn any(&self) -> bool {
+        self.maps.iter().any(Option::is_some)
+    }
 }
 
 impl Normaliser {
-    pub fn new(batches: &[&RawBatch]) -> Normaliser {
+    pub fn new(batches: &[&RawBatch], classifier: &Classifier) -> Normaliser {
         let merged: Vec<Merged> = LabelCol::ALL.iter().map(|&c| merge(c, batches)).collect();
         let m = |c: LabelCol| &merged[c.index()];
         let (eth_of, detailed_of): (Vec<u32>, Vec<u32>) = m(LabelCol::SelfDefinedEthnicity)
@@ -220,6 +289,7 @@ impl Normaliser {
             class_of,
             group_of,
             bool_of,
+            grounds: Grounds::new(batches, classifier),
         }
     }
 
@@ -301,7 +371,12 @@ impl Normaliser {
             return quality;
         }
         let nan = |v: &[f64]| v.iter().filter(|x| x.is_nan()).count() as u32;
-        quality.push(q("datetime", Measure::Null, None, 0));
+        let no_time = b
+            .datetime
+            .iter()
+            .filter(|&&t| t == crate::ingest::batch::NO_TIME)
+            .count() as u32;
+        quality.push(q("datetime", Measure::Null, None, no_time));
         quality.push(q("latitude", Measure::Null, None, nan(&b.latitude)));
         quality.push(q("longitude", Measure::Null, None, nan(&b.longitude)));
         let not_stated = position(Ethnicity::ALL, Ethnicity::NotStated);
@@ -345,6 +420,9 @@ impl Normaliser {
                 *count,
             ));
         }
+        if let Some(g) = &b.grounds {
+            quality.push(q("grounds_text", Measure::Null, None, g.histogram().1));
+        }
         if b.recoded > 0 {
             quality.push(q("*", Measure::RecodedWindows1252, None, b.recoded));
         }
@@ -352,7 +430,11 @@ impl Normaliser {
             file.month.start_millis() - 3_600_000,
             file.month.next().start_millis() + 3_600_000,
         );
-        let outside = b.datetime.iter().filter(|&&t| t < from || t >= to).count() as u32;
+        let outside = b
+            .datetime
+            .iter()
+            .filter(|&&t| t != crate::ingest::batch::NO_TIME && (t < from || t >= to))
+            .count() as u32;
         if outside > 0 {
             quality.push(q("datetime", Measure::DatetimeOutsideMonth, None, outside));
         }

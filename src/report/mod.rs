@@ -73,6 +73,8 @@ pub fn reading(f: &Figures, area: Option<&AreaFigures>, chart_id: &str) -> Strin
             "an out-of-court disposal (cannabis or khat warning, penalty notice, community \
              resolution or caution) followed",
         ),
+        "grounds-smell" => words::grounds_smell_reading(f, a),
+        "grounds-find" => words::grounds_find_reading(a),
         "league" => words::league_reading(f),
         "coverage" => words::coverage_reading(f),
         _ => String::new(),

@@ -343,6 +343,138 @@ pub fn league_reading(f: &Figures) -> String {
     out
 }
 
+/// The reading under the smell-of-cannabis chart: how often smell was the only ground recorded,
+/// by group, and how often it was mentioned at all.
+pub fn grounds_smell_reading(f: &Figures, area: &AreaFigures) -> String {
+    let (Some(p), Some(g)) = (&area.period, &area.grounds) else {
+        return String::new();
+    };
+    let searches = crate::charts::grounds_searches(g);
+    let find = |shares: &[Share], group: &str| {
+        shares
+            .iter()
+            .find(|s| s.group == group && s.total > 0)
+            .cloned()
+    };
+    let (Some(c), Some(r)) = (
+        find(&g.smell_only, &f.comparison),
+        find(&g.smell_only, &f.reference),
+    ) else {
+        return format!(
+            "In {} too few {searches} of {} or {} have grounds recorded to compare.",
+            p.label,
+            people(&f.comparison),
+            people(&f.reference)
+        );
+    };
+    let (Some(cs), Some(rs)) = (c.share, r.share) else {
+        return String::new();
+    };
+    let mut out = format!(
+        "In {} the smell of cannabis was the only ground recorded for {} of {searches} of {} ({} of {}; 95% interval {} to {}), against {} of {searches} of {} ({} of {}).",
+        p.label,
+        percent(cs),
+        people(&f.comparison),
+        thousands(c.n as i64),
+        thousands(c.total as i64),
+        percent(c.low.unwrap_or(0.0)),
+        percent(c.high.unwrap_or(0.0)),
+        percent(rs),
+        people(&f.reference),
+        thousands(r.n as i64),
+        thousands(r.total as i64)
+    );
+    if let (Some(cm), Some(rm)) = (
+        find(&g.smell, &f.comparison).and_then(|s| s.share),
+        find(&g.smell, &f.reference).and_then(|s| s.share),
+    ) {
+        out.push_str(&format!(
+            " The smell was mentioned at all, alone or with other grounds, in {} and {}.",
+            percent(cm),
+            percent(rm)
+        ));
+    }
+    if c.total < 20 || r.total < 20 {
+        out.push_str(" Fewer than 20 searches behind one of these shares: too few to rely on.");
+    }
+    out.push_str(
+        " The College of Policing's position is that the smell of cannabis alone will not \
+         normally justify a search. The figures count what officers wrote, sorted by keyword \
+         rules; they do not say whether the grounds were sound.",
+    );
+    out
+}
+
+/// The reading under the find-rate-by-grounds chart: does smell add to the chance of a find?
+pub fn grounds_find_reading(area: &AreaFigures) -> String {
+    let (Some(p), Some(g)) = (&area.period, &area.grounds) else {
+        return String::new();
+    };
+    let searches = crate::charts::grounds_searches(g);
+    let everyone = |category: &str| {
+        g.find
+            .iter()
+            .find(|(c, _)| c == category)
+            .and_then(|(_, shares)| shares.iter().find(|s| s.group == "All" && s.total > 0))
+            .and_then(|s| Some((s.share?, s.n, s.total)))
+    };
+    let verb = if g.measure == "outcome_linked" {
+        "found what they were looking for (an outcome linked to the object of search)"
+    } else {
+        "led to an outcome other than no further action"
+    };
+    let Some((only, n, total)) = everyone("smell_only") else {
+        return format!(
+            "In {} no {searches} had the smell of cannabis as their only recorded ground.",
+            p.label
+        );
+    };
+    let mut out = format!(
+        "In {}, counting everyone, {searches} whose only recorded ground was the smell of \
+         cannabis {verb} in {} of cases ({} of {})",
+        p.label,
+        percent(only),
+        thousands(n as i64),
+        thousands(total as i64)
+    );
+    let others: Vec<String> = [
+        (
+            "smell_with_other_grounds",
+            "that gave smell with other grounds",
+        ),
+        ("no_smell", "whose grounds did not mention smell"),
+    ]
+    .iter()
+    .filter_map(|(c, words)| {
+        everyone(c).map(|(share, n, total)| {
+            format!(
+                "{} of those {words} ({} of {})",
+                percent(share),
+                thousands(n as i64),
+                thousands(total as i64)
+            )
+        })
+    })
+    .collect();
+    if !others.is_empty() {
+        out.push_str(&format!(", against {}", join_words(&others)));
+    }
+    out.push_str(
+        ". The intervals on the chart show how far chance alone could move each share; where \
+         they overlap, the difference may be chance.",
+    );
+    out
+}
+
+fn join_words(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
+    }
+}
+
 pub fn coverage_reading(f: &Figures) -> String {
     let g = &f.coverage;
     let (Some(first), Some(last)) = (g.months.first(), g.months.last()) else {
@@ -377,6 +509,7 @@ mod tests {
     fn wording_never_speaks_of_likelihood() {
         let f = Figures {
             synthetic: false,
+            extracts: vec![],
             census: "Census 2021".into(),
             reference: "White".into(),
             comparison: "Black".into(),
@@ -408,6 +541,7 @@ mod tests {
             all_searches: 0,
             unsuitable_denominator: false,
             no_resident_population: false,
+            grounds: None,
         };
         let r = Ratio {
             label: "Black".into(),

@@ -258,10 +258,20 @@ pub fn wilson(k: u64, n: u64) -> Option<Share> {
     let centre = p + z2 / (2.0 * n);
     let half = Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     let denom = 1.0 + z2 / n;
+    // At k = 0 and k = n the bound is exactly 0 or 1; the formula leaves rounding dust
+    // (6e-18) that would print as a figure.
     Some(Share {
         share: p,
-        low: ((centre - half) / denom).max(0.0),
-        high: ((centre + half) / denom).min(1.0),
+        low: if k == 0.0 {
+            0.0
+        } else {
+            ((centre - half) / denom).max(0.0)
+        },
+        high: if k == n {
+            1.0
+        } else {
+            ((centre + half) / denom).min(1.0)
+        },
     })
 }
 
@@ -439,6 +449,12 @@ mod properties {
             let s = wilson(k, k + extra.max(1)).unwrap();
             prop_assert!(s.low <= s.share + 1e-12 && s.share <= s.high + 1e-12);
             prop_assert!(s.low >= 0.0 && s.high <= 1.0);
+        }
+
+        #[test]
+        fn wilson_is_exact_at_the_ends(n in 1u64..100_000) {
+            prop_assert_eq!(wilson(0, n).unwrap().low, 0.0);
+            prop_assert_eq!(wilson(n, n).unwrap().high, 1.0);
         }
     }
 }

@@ -12,6 +12,7 @@ use polars_core::query_result::QueryResult;
 
 use crate::error::{Error, Result};
 use crate::forces::Force;
+use crate::grounds::Classifier;
 use crate::normalise::vocab::Ethnicity;
 use crate::population::{self, Population};
 use crate::stats::derive::{self, AreaFlags};
@@ -27,18 +28,79 @@ pub struct Settings {
     pub merge_city_into_met: bool,
     /// Forces in the run.
     pub forces: Vec<&'static Force>,
+    /// The grounds classifier (its categories are a table the queries read).
+    pub grounds: Classifier,
 }
 
 impl Settings {
     /// The defaults: Census 2021, White as reference, the City kept apart, all 44 forces.
-    pub fn standard() -> Settings {
+    pub fn standard(grounds: Classifier) -> Settings {
         Settings {
             population: Population::census(population::Census::Y2021),
             reference: Ethnicity::White,
             merge_city_into_met: false,
             forces: crate::forces::FORCES.iter().collect(),
+            grounds,
         }
     }
+}
+
+/// One row per search with grounds text and category it was given, with the columns the
+/// grounds tables group by: the categories of a search, as rows SQL can group.
+fn search_grounds(searches: &DataFrame) -> PolarsResult<DataFrame> {
+    let keep = [
+        "force",
+        "month",
+        "search_group",
+        "ethnicity",
+        "outcome_class",
+        "outcome_linked",
+        "grounds_categories",
+    ];
+    let cats = searches.column("grounds_categories")?;
+    let rows = if cats.null_count() == cats.len() {
+        searches.select(keep)?.clear()
+    } else {
+        searches.select(keep)?.filter(&cats.is_not_null())?
+    };
+    let mut at: Vec<IdxSize> = Vec::new();
+    let mut category: Vec<&str> = Vec::new();
+    for (i, text) in rows.column("grounds_categories")?.str()?.iter().enumerate() {
+        for c in text.into_iter().flat_map(|t| t.split(';')) {
+            at.push(i as IdxSize);
+            category.push(c);
+        }
+    }
+    let mut out = rows
+        .drop("grounds_categories")?
+        .take(&IdxCa::from_vec("at".into(), at))?;
+    out.with_column(Column::new("category".into(), category))?;
+    Ok(out)
+}
+
+/// The classifier's categories, in rule order, with their descriptions.
+fn grounds_categories(c: &Classifier) -> PolarsResult<DataFrame> {
+    let n = c.categories.len();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new(
+                "category".into(),
+                c.categories
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("position".into(), (1..=n as u32).collect::<Vec<_>>()),
+            Column::new(
+                "description".into(),
+                c.categories
+                    .iter()
+                    .map(|c| c.description.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
 }
 
 /// A finished aggregate table.
@@ -107,7 +169,7 @@ pub fn population_frame(s: &Settings) -> PolarsResult<DataFrame> {
 /// Documents the aggregate tables the queries make, by running them on empty tables: the
 /// columns, their types and their descriptions, as the README's data dictionary shows them.
 pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<crate::dictionary::Documented>> {
-    let normaliser = crate::normalise::Normaliser::new(&[]);
+    let normaliser = crate::normalise::Normaliser::new(&[], &s.grounds);
     let searches = crate::frame::searches(&mut [], &normaliser, &[], &[])
         .map_err(Error::polars("an empty searches table"))?;
     let coverage =
@@ -256,6 +318,14 @@ pub fn build(
         }
     }
     let mut ctx = SQLContext::new();
+    let grounds = search_grounds(&searches).map_err(Error::polars("the search_grounds table"))?;
+    ctx.register("search_grounds", grounds.lazy());
+    ctx.register(
+        "grounds_categories",
+        grounds_categories(&s.grounds)
+            .map_err(Error::polars("the grounds_categories table"))?
+            .lazy(),
+    );
     ctx.register("searches", searches.lazy());
     ctx.register("coverage", coverage.clone().lazy());
     let population = population_frame(s).map_err(Error::polars("building the population table"))?;

@@ -4,8 +4,10 @@
 //! - `-- column <name>: <description>` documents a column the query returns.
 //! - A file whose name starts with `_` is a helper: its result can be read by other queries
 //!   but is not written as a table.
-//! - A query may read the tables `searches`, `coverage`, `population` and the result of any
-//!   other query, by name; queries run in dependency order.
+//! - A query may read the tables `searches`, `coverage`, `population`, `search_grounds` (one
+//!   row per search with grounds text and category found), `grounds_categories` (the
+//!   classifier's categories in rule order) and the result of any other query, by name; queries
+//!   run in dependency order.
 //! - `:name` placeholders (e.g. `:reference`) are replaced by quoted values before running.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,7 +41,13 @@ impl Query {
 }
 
 /// Tables every query can read.
-pub const BASE_TABLES: [&str; 3] = ["searches", "coverage", "population"];
+pub const BASE_TABLES: [&str; 5] = [
+    "searches",
+    "coverage",
+    "population",
+    "search_grounds",
+    "grounds_categories",
+];
 
 pub fn parse(name: &str, path: &Path, text: &str) -> Query {
     let mut description = Vec::new();
@@ -252,6 +260,18 @@ pub fn order(queries: Vec<Query>) -> Result<Vec<Query>> {
     let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut queries = queries;
     for q in &mut queries {
+        // A CTE named like a table would be read as the table by the SQL engine: refuse it
+        // rather than give wrong counts.
+        if let Some(parts) = split_ctes(&q.sql)
+            && let Some((clash, _)) = parts
+                .ctes
+                .iter()
+                .find(|(c, _)| names.contains(c) || BASE_TABLES.contains(&c.as_str()))
+        {
+            return Err(q.error(format!(
+                "the common table expression `{clash}` has the name of a table; rename it"
+            )));
+        }
         let tables = polars::sql::extract_table_identifiers(&q.sql, false, true)
             .map_err(|e| q.error(format!("cannot parse the SQL: {e}")))?;
         q.reads = tables

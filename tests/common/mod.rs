@@ -169,3 +169,14 @@ pub fn census2021(pfa: &str, column: &str) -> f64 {
 pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * b.abs().max(1.0)
 }
+
+/// A copy of the bundled `queries/` folder under `dir`, to add to or edit.
+pub fn copy_queries(dir: &Path) -> PathBuf {
+    let queries = dir.join("queries");
+    std::fs::create_dir(&queries).unwrap();
+    for entry in std::fs::read_dir(root().join("queries")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, queries.join(path.file_name().unwrap())).unwrap();
+    }
+    queries
+}
