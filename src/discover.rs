@@ -163,6 +163,10 @@ enum Name {
 }
 
 fn classify(file_name: &str) -> Name {
+    // `stopsearch fetch`'s record of what it downloaded lives beside the downloads.
+    if file_name == crate::fetch::LOG_FILE {
+        return Name::NotData;
+    }
     let (stem, gzip) = match file_name.strip_suffix(".gz") {
         Some(stem) => (stem, true),
         None => (file_name, false),
@@ -544,5 +548,6 @@ mod tests {
         );
         assert_eq!(classify("2024-10.zip"), Name::Zip);
         assert_eq!(classify("README.md"), Name::NotData);
+        assert_eq!(classify("fetch-log.json"), Name::NotData);
     }
 }

@@ -34,6 +34,9 @@ pub enum Error {
     #[error("population table {file}: {message}")]
     Population { file: String, message: String },
 
+    #[error("settings file {file}: {message}")]
+    Config { file: String, message: String },
+
     #[error("mapping file {file}: {message}")]
     Mapping { file: String, message: String },
 
@@ -43,12 +46,34 @@ pub enum Error {
     #[error("query {file}: {message}")]
     Query { file: String, message: String },
 
+    #[cfg(feature = "pipeline")]
     #[error("{what}: {source}")]
     Polars {
         what: String,
         #[source]
         source: polars::error::PolarsError,
     },
+
+    /// Downloading from data.police.uk (or a mirror) failed after its retries.
+    #[error("fetch {url}: {message}")]
+    Fetch { url: String, message: String },
+
+    /// Another run holds the lock on this output folder.
+    #[error(
+        "another stopsearch run is writing {} ({holder}); this run stops without touching it. \
+         The lock is {}; it is released when that run ends.",
+        out.display(),
+        lock.display()
+    )]
+    Locked {
+        out: PathBuf,
+        lock: PathBuf,
+        holder: String,
+    },
+
+    /// The new output was built but could not be put in place.
+    #[error("could not publish the output: {0}")]
+    Publish(String),
 
     #[error("could not write {path}: {source}")]
     Write {
@@ -96,13 +121,15 @@ pub enum FileProblem {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Write { .. } => exit::OUTPUT,
+            Error::Fetch { .. } => exit::FETCH,
+            Error::Write { .. } | Error::Locked { .. } | Error::Publish(_) => exit::OUTPUT,
             // A bug rather than bad input, but the run produced nothing usable either way.
             Error::Invariant(_) => exit::OUTPUT,
             _ => exit::INPUT,
         }
     }
 
+    #[cfg(feature = "pipeline")]
     pub fn polars(what: impl Into<String>) -> impl FnOnce(polars::error::PolarsError) -> Error {
         let what = what.into();
         move |source| Error::Polars { what, source }

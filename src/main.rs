@@ -47,16 +47,59 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Run(args) => {
-            let config = (*args).into_config(cli.quiet)?;
-            let summary = stopsearch::run::run(&config)?;
-            for p in &summary.problems {
-                tracing::warn!("skipped {p}");
+            // Known before the settings are validated, so a bad setting is reported there too.
+            let summary_json = args.summary_json.clone().or_else(|| {
+                let file = stopsearch::config::ConfigFile::load(args.config.as_deref()?).ok()?;
+                file.summary_json
+            });
+            let config = match (*args).into_config(cli.quiet) {
+                Ok(c) => c,
+                Err(e) => {
+                    let e = anyhow::Error::from(e);
+                    write_summary(summary_json.as_deref(), &failed(&e));
+                    return Err(e);
+                }
+            };
+            let started_at = stopsearch::run::now();
+            match stopsearch::run::run(&config) {
+                Ok(summary) => {
+                    let warnings = summary.warnings(&config.thresholds);
+                    for w in &warnings {
+                        tracing::warn!("{w}");
+                    }
+                    let code = if warnings.is_empty() {
+                        exit::OK
+                    } else {
+                        exit::WARNINGS
+                    };
+                    write_summary(
+                        config.summary_json.as_deref(),
+                        &serde_json::json!({
+                            "status": if code == exit::OK { "ok" } else { "warnings" },
+                            "exit_code": code,
+                            "started_at": started_at,
+                            "finished_at": stopsearch::run::now(),
+                            "out": config.out,
+                            "warnings": warnings,
+                            "thresholds": config.thresholds,
+                            "reject_share": summary.reject_share(),
+                            "run": summary,
+                        }),
+                    );
+                    Ok(code)
+                }
+                Err(e) => {
+                    let e = anyhow::Error::from(e);
+                    write_summary(config.summary_json.as_deref(), &failed(&e));
+                    Err(e)
+                }
             }
-            Ok(if summary.has_warnings() {
-                exit::WARNINGS
-            } else {
-                exit::OK
-            })
+        }
+        Command::Fetch(args) => {
+            let config = args.into_config()?;
+            let report = stopsearch::fetch::fetch(&config)?;
+            tracing::info!("{}", report.summary());
+            Ok(exit::OK)
         }
         Command::Synth(args) => {
             let config = args.into_config()?;
@@ -96,6 +139,29 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// The summary of a run that failed: its exit code and the message.
+fn failed(e: &anyhow::Error) -> serde_json::Value {
+    let code = e
+        .downcast_ref::<stopsearch::Error>()
+        .map_or(exit::INPUT, |e| e.exit_code());
+    serde_json::json!({
+        "status": "error",
+        "exit_code": code,
+        "finished_at": stopsearch::run::now(),
+        "error": format!("{e:#}"),
+    })
+}
+
+/// Writes `--summary-json`; a summary that cannot be written is logged, not fatal, so the exit
+/// code still tells what the run did.
+fn write_summary(path: Option<&std::path::Path>, value: &serde_json::Value) {
+    let Some(path) = path else { return };
+    let json = serde_json::to_vec_pretty(value).expect("the summary serialises");
+    if let Err(e) = stopsearch::write::atomic(path, &json) {
+        tracing::error!("--summary-json: {e}");
+    }
+}
+
 fn init_logging(quiet: bool, verbose: u8) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -109,5 +175,7 @@ fn init_logging(quiet: bool, verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        // Colour codes only for a person at a terminal, never in cron's mail or a log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }

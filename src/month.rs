@@ -39,6 +39,33 @@ impl Month {
         }
     }
 
+    /// The month `n` months before this one (clamped at the earliest month there is).
+    pub fn back(self, n: u32) -> Month {
+        let index = i64::from(self.year) * 12 + i64::from(self.month) - 1 - i64::from(n);
+        let index = index.max(1900 * 12);
+        Month {
+            year: (index / 12) as u16,
+            month: (index % 12 + 1) as u8,
+        }
+    }
+
+    /// This month, by the system clock (UTC).
+    pub fn current() -> Month {
+        let days = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 86_400) as i64;
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Month::new(year as u16, month as u8).expect("the clock gives a real month")
+    }
+
     /// Every month from `self` to `last`, inclusive.
     pub fn through(self, last: Month) -> impl Iterator<Item = Month> {
         std::iter::successors(Some(self), move |m| (*m < last).then(|| m.next()))
@@ -260,5 +287,15 @@ mod properties {
             let published = text.replace('Z', "+00:00");
             prop_assert_eq!(parse_timestamp(&published), Some(secs as i64 * 1000));
         }
+    }
+
+    #[test]
+    fn months_back() {
+        let m: Month = "2024-03".parse().unwrap();
+        assert_eq!(m.back(0), m);
+        assert_eq!(m.back(2).to_string(), "2024-01");
+        assert_eq!(m.back(3).to_string(), "2023-12");
+        assert_eq!(m.back(35).to_string(), "2021-04");
+        assert!(Month::current() >= "2026-01".parse().unwrap());
     }
 }

@@ -46,10 +46,49 @@ pub struct RunConfig {
     pub mappings: Vec<crate::extract::Mapping>,
     /// The grounds classifier, from `grounds.toml` in the queries folder.
     pub grounds: crate::grounds::Classifier,
+    /// Which months to include.
+    pub window: Window,
+    /// Data-quality limits above which the run exits with code 1.
+    pub thresholds: crate::config::Thresholds,
+    /// Where to write the machine-readable summary, if anywhere.
+    pub summary_json: Option<PathBuf>,
+    /// Download from data.police.uk into a data folder first (settings file `[fetch]`).
+    pub fetch: Option<crate::fetch::FetchConfig>,
 }
 
-/// What a run did, for the exit code and the closing log line.
-#[derive(Debug, Default)]
+/// The months a run includes: the last N months of the data, or a fixed range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub months: Option<u32>,
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+}
+
+impl Window {
+    /// First and last month kept, given the latest month the data covers.
+    pub fn bounds(&self, latest: Option<Month>) -> (Option<Month>, Option<Month>) {
+        match (self.months, latest) {
+            (Some(n), Some(latest)) => (Some(latest.back(n.saturating_sub(1))), Some(latest)),
+            _ => (self.from, self.to),
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        *self == Window::default()
+    }
+}
+
+fn in_bounds(m: Month, (lo, hi): (Option<Month>, Option<Month>)) -> bool {
+    lo.is_none_or(|lo| m >= lo) && hi.is_none_or(|hi| m <= hi)
+}
+
+fn describe_bounds((lo, hi): (Option<Month>, Option<Month>)) -> String {
+    let show = |m: Option<Month>| m.map_or_else(|| "…".to_owned(), |m| m.to_string());
+    format!("outside the months {} to {}", show(lo), show(hi))
+}
+
+/// What a run did, for the exit code, the closing log line and `--summary-json`.
+#[derive(Debug, Default, serde::Serialize)]
 pub struct RunSummary {
     pub rows_read: u64,
     pub rows_kept: u64,
@@ -59,11 +98,52 @@ pub struct RunSummary {
     pub problems: Vec<String>,
     pub tables: Vec<(String, usize)>,
     pub charts: usize,
+    /// First and last month of the run.
+    pub first_month: Option<String>,
+    pub last_month: Option<String>,
+    /// Forces in scope with no usable data for the last month.
+    pub forces_missing_last_month: Vec<String>,
+    /// What `[fetch]` downloaded before the run, if it was asked for.
+    pub fetch: Option<crate::fetch::FetchReport>,
 }
 
 impl RunSummary {
-    pub fn has_warnings(&self) -> bool {
-        !self.problems.is_empty()
+    /// Share of the rows read that were rejected.
+    pub fn reject_share(&self) -> f64 {
+        if self.rows_read == 0 {
+            0.0
+        } else {
+            self.rows_rejected as f64 / self.rows_read as f64
+        }
+    }
+
+    /// The data-quality warnings that make a successful run exit with code 1: files skipped
+    /// under `--keep-going`, and whatever crosses the configured thresholds.
+    pub fn warnings(&self, thresholds: &crate::config::Thresholds) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| format!("file skipped: {p}"))
+            .collect();
+        if let Some(max) = thresholds.max_reject_share
+            && self.reject_share() > max
+        {
+            out.push(format!(
+                "{} of {} rows rejected ({:.2}%), over the threshold of {:.2}%",
+                self.rows_rejected,
+                self.rows_read,
+                100.0 * self.reject_share(),
+                100.0 * max
+            ));
+        }
+        if thresholds.require_latest_month && !self.forces_missing_last_month.is_empty() {
+            out.push(format!(
+                "no data for {} from {}",
+                self.last_month.as_deref().unwrap_or("the last month"),
+                self.forces_missing_last_month.join(", ")
+            ));
+        }
+        out
     }
 }
 
@@ -79,16 +159,37 @@ fn peak_mib() -> u64 {
         .map_or(0, |kib| kib / 1024)
 }
 
-fn now() -> String {
+pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
+
+/// What the output folder holds, written into every output (the repository's `output/` keeps
+/// the same file, so a default run leaves the checkout clean).
+const OUTPUT_README: &str = include_str!("../output/README.md");
 
 pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     let started_at = now();
     let clock = Instant::now();
+    // Everything is written into a staging folder and swapped in at the end: a run that fails
+    // or is killed leaves the previous output as it was.
+    let publisher = crate::publish::Publisher::begin(&cfg.out)?;
+    let out = publisher.staging().to_path_buf();
+    // Under the lock, so two scheduled runs never download into the same folder at once.
+    let fetched = match &cfg.fetch {
+        Some(f) => Some(crate::fetch::fetch(f)?),
+        None => None,
+    };
 
     let mut found = discover::discover(&cfg.inputs, &cfg.names, &cfg.mappings)?;
     scope_to_forces(&mut found, &cfg.forces);
+    // With a window of the last N months, N counts back from the latest data.police.uk file
+    // (or, with none, the latest extract month, once the extracts are read).
+    let mut bounds = cfg
+        .window
+        .bounds(found.sources.iter().map(|s| s.month).max());
+    if !cfg.window.is_all() {
+        scope_to_months(&mut found, bounds);
+    }
     info!(
         sources = found.sources.len(),
         extracts = found.extracts.len(),
@@ -145,7 +246,23 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             problems.push(p);
         }
     }
-    let extracted = read_extracts(&extracts, cfg, &mut problems, &mut skipped)?;
+    let mut extracted = read_extracts(&extracts, cfg, &mut problems, &mut skipped)?;
+    if !cfg.window.is_all() {
+        if bounds == (None, None) || (cfg.window.months.is_some() && bounds.1.is_none()) {
+            bounds = cfg
+                .window
+                .bounds(extracted.parts.iter().map(|p| p.source.month).max());
+        }
+        let (keep, out_of_window): (Vec<_>, Vec<_>) = extracted
+            .parts
+            .into_iter()
+            .partition(|p| in_bounds(p.source.month, bounds));
+        extracted.parts = keep;
+        skipped.extend(out_of_window.into_iter().map(|p| discover::Skipped {
+            id: p.source.id,
+            reason: describe_bounds(bounds),
+        }));
+    }
     merge_extracts(&mut ingested, extracted.parts, &mut superseded);
     check_reconciliation(&ingested)?;
     let synthetic = check_not_mixed(&ingested, &extracted.constructed)?;
@@ -162,6 +279,12 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
                 "no readable stop-and-search file".to_owned(),
             ));
         }
+    };
+    // A window the user set is the span of the run: its months with no file show as missing.
+    let (first, last) = if cfg.window.is_all() {
+        (first, last)
+    } else {
+        (bounds.0.unwrap_or(first), bounds.1.unwrap_or(last))
     };
     let months: Vec<Month> = first.through(last).collect();
     let month_code = |m: Month| months.iter().position(|x| *x == m).unwrap_or(0) as u32;
@@ -183,6 +306,11 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         .map(|(s, _)| (s.force, s.month, s.id.clone()))
         .collect();
     let coverage_rows = coverage::coverage(&cfg.forces, first, last, &outcomes, &superseded_keys);
+    let forces_missing_last_month: Vec<String> = coverage_rows
+        .iter()
+        .filter(|r| r.month == last && !r.status.is_covered())
+        .map(|r| r.force.id.to_owned())
+        .collect();
 
     // Hashes of the files read whole (an archive's own hash is taken separately).
     let file_hashes: std::collections::HashMap<PathBuf, String> = ingested
@@ -192,7 +320,13 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         .collect();
 
     // Manifest entries, then move the batches into normalisation.
-    let mut summary = RunSummary::default();
+    let mut summary = RunSummary {
+        first_month: Some(first.to_string()),
+        last_month: Some(last.to_string()),
+        forces_missing_last_month,
+        fetch: fetched,
+        ..RunSummary::default()
+    };
     let mut source_entries = Vec::new();
     let mut kept_sources = Vec::new();
     let mut files_rows = Vec::new();
@@ -315,7 +449,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     drop(files_rows);
     debug!(elapsed = ?clock.elapsed(), rows = searches.height(), peak_mib = peak_mib(), "normalised");
 
-    let tables_dir = cfg.out.join("tables");
+    let tables_dir = out.join("tables");
     let mut frames = [
         (searches, &dictionary::SEARCHES),
         (
@@ -337,7 +471,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         let path = write::parquet(df, &tables_dir, meta)?;
         table_entries.push(manifest::TableEntry {
             name: meta.name.clone(),
-            path: relative(&path, &cfg.out),
+            path: relative(&path, &out),
             rows: df.height(),
         });
         summary.tables.push((meta.name.clone(), df.height()));
@@ -376,7 +510,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
                 let path = write::parquet(&mut table.df, &tables_dir, &table.meta)?;
                 table_entries.push(manifest::TableEntry {
                     name: table.meta.name.clone(),
-                    path: relative(&path, &cfg.out),
+                    path: relative(&path, &out),
                     rows: table.df.height(),
                 });
                 summary
@@ -401,7 +535,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         0,
         manifest::TableEntry {
             name: dictionary::SEARCHES.name.to_owned(),
-            path: relative(&searches_path, &cfg.out),
+            path: relative(&searches_path, &out),
             rows: searches_rows,
         },
     );
@@ -437,7 +571,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             grounds_categories: cfg.grounds.names().into_iter().map(str::to_owned).collect(),
         });
         let planned = charts::plan(&figures);
-        let rendered = charts::render_all(&planned, &cfg.out)?;
+        let rendered = charts::render_all(&planned, &out)?;
         debug!(elapsed = ?clock.elapsed(), charts = rendered.len(), "charts drawn");
         summary.charts = rendered.len();
         let links: Vec<report::TableLink> = table_entries
@@ -461,7 +595,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
                 tables: &links,
                 dictionary: &documented,
             },
-            &cfg.out,
+            &out,
         )?;
         debug!(elapsed = ?clock.elapsed(), "report written");
     }
@@ -514,7 +648,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         tables: table_entries,
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
-    write::atomic(&cfg.out.join("manifest.json"), &json)?;
+    write::atomic(&out.join("manifest.json"), &json)?;
+    write::atomic(&out.join("README.md"), OUTPUT_README.as_bytes())?;
+    publisher.publish()?;
     info!(
         rows_read = summary.rows_read,
         rows_kept = summary.rows_kept,
@@ -659,6 +795,20 @@ fn merge_extracts(
             .cmp(&key(b))
             .then_with(|| a.source.id.cmp(&b.source.id))
     });
+}
+
+/// Drops sources outside the month window (recorded as skipped).
+fn scope_to_months(d: &mut Discovery, bounds: (Option<Month>, Option<Month>)) {
+    let (keep, out): (Vec<_>, Vec<_>) = d
+        .sources
+        .drain(..)
+        .partition(|s| in_bounds(s.month, bounds));
+    d.sources = keep;
+    d.skipped.extend(out.into_iter().map(|s| discover::Skipped {
+        id: s.id,
+        reason: describe_bounds(bounds),
+    }));
+    d.superseded.retain(|(s, _)| in_bounds(s.month, bounds));
 }
 
 fn scope_to_forces(d: &mut Discovery, forces: &[&'static Force]) {

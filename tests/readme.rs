@@ -37,3 +37,21 @@ fn lists_every_force_and_the_two_commands() {
     assert!(readme.contains("cargo run --release -- run"));
     assert!(readme.contains("cargo test --release"));
 }
+
+/// The example settings file in the README is a valid one.
+#[test]
+fn example_settings_file_is_valid() {
+    let readme = readme();
+    let start = readme
+        .find("```toml\n# /srv/stopsearch/stopsearch.toml\n")
+        .unwrap()
+        + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stopsearch.toml");
+    std::fs::write(&path, &readme[start..end]).unwrap();
+    let file = stopsearch::config::ConfigFile::load(&path).unwrap();
+    assert_eq!(file.months, Some(36));
+    assert_eq!(file.thresholds.max_reject_share, Some(0.01));
+    assert_eq!(file.fetch.unwrap().data, dir.path().join("data"));
+}

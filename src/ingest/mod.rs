@@ -3,6 +3,7 @@
 //! rows read = rows kept + rows rejected.
 
 pub mod batch;
+#[cfg(feature = "pipeline")]
 pub mod cache;
 pub mod csv;
 pub mod json;
@@ -90,11 +91,13 @@ fn parse(source: &Source, data: &[u8]) -> Result<Parsed, FileProblem> {
     }
 }
 
+#[cfg(feature = "pipeline")]
 /// The cache key of a source: its content hash, and its kind (the parse depends on both).
 fn cache_key(source: &Source, sha256: &str) -> String {
     format!("{sha256}-{}", source.kind.label().replace([' ', '.'], "_"))
 }
 
+#[cfg(feature = "pipeline")]
 /// Reads one month's sources, from the cache when the same bytes were parsed before. A file
 /// whose stamp (path, size, modification time) is in the cache's index is not even read.
 fn ingest_month(
@@ -204,8 +207,10 @@ fn ingest_month(
 }
 
 /// One month's sources, each with its place in the caller's order.
+#[cfg(feature = "pipeline")]
 type MonthGroup = (String, Vec<(usize, Source)>);
 
+#[cfg(feature = "pipeline")]
 /// Reads every source, month by month in parallel; the result keeps the order of `sources`.
 ///
 /// Plain threads rather than rayon tasks: the cache reads and writes Parquet through polars,
