@@ -84,7 +84,11 @@ fn a_zip_bomb_is_refused_and_keep_going_records_it() {
         "{}",
         stderr(&out)
     );
-    assert!(stderr(&out).contains("exceeds the limit"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("exceeds the limit"),
+        "{}",
+        stderr(&out)
+    );
 
     // Under --keep-going the member is recorded as failed and the run carries on.
     let out_dir = dir.path().join("kept");
@@ -110,7 +114,11 @@ fn a_zip_bomb_is_refused_and_keep_going_records_it() {
     let coverage = table(&out_dir, "coverage");
     let failed = select(
         &coverage,
-        &[("force", "cheshire"), ("month", "2024-01"), ("status", "failed")],
+        &[
+            ("force", "cheshire"),
+            ("month", "2024-01"),
+            ("status", "failed"),
+        ],
     );
     assert_eq!(failed.height(), 1);
 }
@@ -123,8 +131,8 @@ fn escaping_zip_members_are_refused() {
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     let path = work.join("2024-01.zip");
-    let csv = std::fs::read(fixtures().join("2025-06-south-yorkshire-stop-and-search.csv"))
-        .unwrap();
+    let csv =
+        std::fs::read(fixtures().join("2025-06-south-yorkshire-stop-and-search.csv")).unwrap();
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut buf);
