@@ -21,6 +21,10 @@ pub struct Manifest {
     pub problems: Vec<ProblemEntry>,
     pub totals: Totals,
     pub tables: Vec<TableEntry>,
+    /// What the run downloaded first (`[fetch]` in the settings file): every request with its
+    /// URL, status, bytes, SHA-256 and attempts. Absent when the run fetched nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<crate::fetch::FetchReport>,
 }
 
 #[derive(Debug, Serialize)]

@@ -646,6 +646,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
             rows_rejected: summary.rows_rejected,
         },
         tables: table_entries,
+        fetch: summary.fetch.clone(),
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
     write::atomic(&out.join("manifest.json"), &json)?;

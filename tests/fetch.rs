@@ -741,3 +741,105 @@ fn run_reads_the_fetched_folder() {
     .map(|(f, m, s, r)| (f.to_owned(), m.to_owned(), s.to_owned(), r));
     assert_eq!(ours, expected);
 }
+
+/// A scheduled run with `[fetch]` in its settings file: downloads under the run's lock, reads
+/// the folder, and records every request in the manifest and the summary.
+#[test]
+fn scheduled_run_fetches_then_runs() {
+    let server = Server::start(|req, _| api(req));
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("stopsearch.toml");
+    fs::write(
+        &config,
+        format!(
+            "out = \"output\"\nforces = [\"metropolitan\", \"city-of-london\"]\n\
+             from = \"2024-09\"\nto = \"2024-10\"\ncharts = false\n\
+             summary_json = \"summary.json\"\n\n[fetch]\ndata = \"data\"\n\
+             base_url = \"{}\"\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stopsearch"))
+        .args(["run", "--config", config.to_str().unwrap(), "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read =
+        |p: &Path| -> serde_json::Value { serde_json::from_slice(&fs::read(p).unwrap()).unwrap() };
+    let manifest = read(&tmp.path().join("output/manifest.json"));
+    let entries = manifest["fetch"]["entries"].as_array().unwrap();
+    let outcome = |force: &str, m: &str| {
+        entries
+            .iter()
+            .find(|e| e["force"] == force && e["month"] == m)
+            .map(|e| e["outcome"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        outcome("metropolitan", "2024-09").as_deref(),
+        Some("fetched")
+    );
+    assert_eq!(outcome("metropolitan", "2024-10").as_deref(), Some("zero"));
+    assert_eq!(
+        outcome("city-of-london", "2024-09").as_deref(),
+        Some("missing")
+    );
+    assert!(entries.iter().all(|e| e["attempts"].as_u64() >= Some(1)));
+    assert_eq!(manifest["totals"]["rows_kept"], 3_253 + 2);
+    let summary = read(&tmp.path().join("summary.json"));
+    assert_eq!(summary["status"], "ok");
+    assert_eq!(
+        summary["run"]["fetch"]["entries"].as_array().unwrap().len(),
+        entries.len()
+    );
+    assert!(tmp.path().join("data/fetch-log.json").is_file());
+}
+
+/// `stopsearch fetch` on the command line: files and exit code 0.
+#[test]
+fn fetch_command_downloads_a_folder() {
+    let server = Server::start(|req, _| api(req));
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stopsearch"))
+        .args([
+            "fetch",
+            "--base-url",
+            &server.base,
+            "--forces",
+            "metropolitan,city-of-london",
+            "--from",
+            "2024-09",
+            "--to",
+            "2024-10",
+            "--data",
+            data.to_str().unwrap(),
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        names(&data),
+        [
+            "fetch-log.json",
+            "stops-force_city-of-london_2024-10.json",
+            "stops-force_metropolitan_2024-09.json",
+            "stops-force_metropolitan_2024-10.json",
+        ]
+    );
+    assert_eq!(
+        fs::read(data.join("stops-force_metropolitan_2024-09.json")).unwrap(),
+        met_2024_09()
+    );
+}
