@@ -210,6 +210,16 @@ fn classify(file_name: &str) -> Name {
     Name::NotData
 }
 
+/// A member name that is absolute (`/x`, `\x`, `C:x`) or has a `..` component, with `/` or
+/// `\` as separators. The zip crate's own check lets `a/../x`, `/x` and backslash paths
+/// through (they stay inside a folder it would extract to); members are never extracted here,
+/// but such a name is no data.police.uk archive's and is refused, as documented.
+fn unsafe_member_name(member: &str) -> bool {
+    let bytes = member.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    member.starts_with(['/', '\\']) || drive || member.split(['/', '\\']).any(|c| c == "..")
+}
+
 /// `2022-09-metropolitan` → (2022-09, `metropolitan`).
 fn split_month_prefix(s: &str) -> Option<(Month, &str)> {
     let month = s.get(..7)?.parse().ok()?;
@@ -445,7 +455,7 @@ fn list_archive(path: &Path, id: &str, candidates: &mut Vec<Source>, d: &mut Dis
         if entry.is_dir() {
             continue;
         }
-        if entry.enclosed_name().is_none() {
+        if entry.enclosed_name().is_none() || unsafe_member_name(&member) {
             d.problems.push(problem(
                 &member_id,
                 path,
@@ -549,5 +559,27 @@ mod tests {
         assert_eq!(classify("2024-10.zip"), Name::Zip);
         assert_eq!(classify("README.md"), Name::NotData);
         assert_eq!(classify("fetch-log.json"), Name::NotData);
+    }
+
+    #[test]
+    fn escaping_member_names() {
+        for bad in [
+            "/2016-06/x.csv",
+            "\\x.csv",
+            "\\\\server\\share\\x.csv",
+            "C:x.csv",
+            "a/../x.csv",
+            "..\\x.csv",
+            "a\\..\\..\\x.csv",
+        ] {
+            assert!(unsafe_member_name(bad), "{bad}");
+        }
+        for good in [
+            "2016-06/2016-06-metropolitan-stop-and-search.csv",
+            "a..b/x.csv",
+            "x..csv",
+        ] {
+            assert!(!unsafe_member_name(good), "{good}");
+        }
     }
 }
