@@ -493,10 +493,7 @@ fn write_log(path: &Path, log: &FetchLog) -> Result<()> {
     tmp.persist(&path.to_path_buf())
 }
 
-fn now() -> String {
-    chrono::DateTime::<chrono::Utc>::from(SystemTime::now())
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
+use crate::manifest::now;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -60,7 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     return Err(e);
                 }
             };
-            let started_at = stopsearch::run::now();
+            let started_at = stopsearch::manifest::now();
             match stopsearch::run::run(&config) {
                 Ok(summary) => {
                     let warnings = summary.warnings(&config.thresholds);
@@ -78,7 +78,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                             "status": if code == exit::OK { "ok" } else { "warnings" },
                             "exit_code": code,
                             "started_at": started_at,
-                            "finished_at": stopsearch::run::now(),
+                            "finished_at": stopsearch::manifest::now(),
                             "out": config.out,
                             "warnings": warnings,
                             "thresholds": config.thresholds,
@@ -147,7 +147,7 @@ fn failed(e: &anyhow::Error) -> serde_json::Value {
     serde_json::json!({
         "status": "error",
         "exit_code": code,
-        "finished_at": stopsearch::run::now(),
+        "finished_at": stopsearch::manifest::now(),
         "error": format!("{e:#}"),
     })
 }

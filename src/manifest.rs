@@ -3,6 +3,12 @@
 
 use serde::Serialize;
 
+/// The time now, as the manifest, the fetch log and the summaries record it (RFC 3339, UTC,
+/// whole seconds).
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub stopsearch_version: String,

@@ -104,7 +104,7 @@ impl Publisher {
             lock,
             "stopsearch run, process {}, since {}",
             std::process::id(),
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+            crate::manifest::now()
         );
 
         recover(&parent, &name, out)?;

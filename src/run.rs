@@ -1,7 +1,7 @@
 //! The `run` command: discover → ingest → normalise → tables → write.
 
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use rayon::prelude::*;
 use tracing::{debug, info, warn};
@@ -159,9 +159,7 @@ fn peak_mib() -> u64 {
         .map_or(0, |kib| kib / 1024)
 }
 
-pub fn now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
+use crate::manifest::now;
 
 /// What the output folder holds, written into every output (the repository's `output/` keeps
 /// the same file, so a default run leaves the checkout clean).

@@ -310,6 +310,9 @@ pub fn grounds_searches(g: &GroundsFigures) -> &'static str {
     }
 }
 
+/// The footnote of every share chart whose hollow bars mark small numbers.
+const SMALL_SHARE_NOTE: &str = "† Outlined bar: fewer than 20 searches behind the share.";
+
 const GROUNDS_SOURCE_NOTE: &str = "Grounds are what the officer wrote, from a force or FOI \
     extract (data.police.uk publishes none), sorted into categories by the keyword rules in \
     queries/grounds.toml; a text can mention several.";
@@ -357,7 +360,7 @@ fn grounds_charts(f: &Figures, a: &AreaFigures, p: &Period, g: &GroundsFigures) 
                      will not normally justify a search."
                         .to_owned(),
                     GROUNDS_SOURCE_NOTE.to_owned(),
-                    "† Outlined bar: fewer than 20 searches behind the share.".to_owned(),
+                    SMALL_SHARE_NOTE.to_owned(),
                 ],
                 source: source(f),
             },
@@ -415,7 +418,7 @@ fn grounds_charts(f: &Figures, a: &AreaFigures, p: &Period, g: &GroundsFigures) 
                      and something else; no smell: the grounds did not mention smell."
                         .to_owned(),
                     GROUNDS_SOURCE_NOTE.to_owned(),
-                    "† Outlined bar: fewer than 20 searches behind the share.".to_owned(),
+                    SMALL_SHARE_NOTE.to_owned(),
                 ],
                 source: source(f),
             },
@@ -684,7 +687,7 @@ fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
             title.to_owned(),
             what,
             with(
-                vec!["† Outlined bar: fewer than 20 searches behind the share.".to_owned()],
+                vec![SMALL_SHARE_NOTE.to_owned()],
                 std::slice::from_ref(&partial),
             ),
             Body::Bars {

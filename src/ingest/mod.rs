@@ -58,7 +58,13 @@ impl Default for Limits {
 
 /// Reads and parses one source (no cache).
 pub fn ingest_one(source: Source, limits: Limits) -> Ingested {
-    match read::read(&source, limits.max_bytes) {
+    let bytes = read::read(&source, limits.max_bytes);
+    parse_read(source, bytes)
+}
+
+/// Parses what was read from `source`, or records why it could not be read.
+fn parse_read(source: Source, bytes: Result<read::Bytes, FileProblem>) -> Ingested {
+    match bytes {
         Ok(bytes) => {
             let result = parse(&source, &bytes.data);
             Ingested {
@@ -169,24 +175,8 @@ fn ingest_month(
                 }
                 bytes
             });
-            match bytes {
-                Err(problem) => Ingested {
-                    source,
-                    sha256: None,
-                    result: Err(problem),
-                    cached: false,
-                },
-                Ok(bytes) => {
-                    parsed_any = true;
-                    let result = parse(&source, &bytes.data);
-                    Ingested {
-                        source,
-                        sha256: Some(bytes.sha256),
-                        result,
-                        cached: false,
-                    }
-                }
-            }
+            parsed_any |= bytes.is_ok();
+            parse_read(source, bytes)
         })
         .collect();
     if let (Some(c), true) = (cache, parsed_any) {
