@@ -14,6 +14,20 @@ pub mod exit {
     pub const FETCH: u8 = 3;
     /// The output could not be written or published.
     pub const OUTPUT: u8 = 4;
+    /// A check the program makes on itself failed (a bug): nothing was published.
+    pub const INTERNAL: u8 = 5;
+}
+
+/// An error and its causes, outermost first, as one line: `a: b: c`.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,8 +42,12 @@ pub enum Error {
     NoInputs(String),
 
     /// A problem with one input file; `file` names it (for a zip member, `archive!member`).
-    #[error("{file}: {problem}")]
-    File { file: String, problem: FileProblem },
+    #[error("{file}")]
+    File {
+        file: String,
+        #[source]
+        problem: FileProblem,
+    },
 
     #[error("population table {file}: {message}")]
     Population { file: String, message: String },
@@ -46,8 +64,29 @@ pub enum Error {
     #[error("query {file}: {message}")]
     Query { file: String, message: String },
 
+    /// Polars could not run a query (a SQL error, an unknown column or table).
     #[cfg(feature = "pipeline")]
-    #[error("{what}: {source}")]
+    #[error("query {file}")]
+    QueryFailed {
+        file: String,
+        #[source]
+        source: polars::error::PolarsError,
+    },
+
+    /// A table the figures, charts or report read lacks a column they need, or has it with
+    /// the wrong type: the SQL file that makes it was changed.
+    #[error(
+        "{file}: table `{table}`, column `{column}`: {problem}; the figures, charts and          report read this column"
+    )]
+    Contract {
+        file: String,
+        table: String,
+        column: String,
+        problem: String,
+    },
+
+    #[cfg(feature = "pipeline")]
+    #[error("{what}")]
     Polars {
         what: String,
         #[source]
@@ -75,7 +114,7 @@ pub enum Error {
     #[error("could not publish the output: {0}")]
     Publish(String),
 
-    #[error("could not write {path}: {source}")]
+    #[error("could not write {path}")]
     Write {
         path: PathBuf,
         #[source]
@@ -102,8 +141,8 @@ pub enum FileProblem {
     Empty,
     #[error("not a data.police.uk stop-and-search header: {0}")]
     Header(String),
-    #[error("could not read: {0}")]
-    Read(String),
+    #[error("could not read")]
+    Read(#[source] Cause),
     #[error("corrupt or truncated {format} data: {message}")]
     Corrupt {
         format: &'static str,
@@ -118,13 +157,50 @@ pub enum FileProblem {
     Mapping(String),
 }
 
+/// The underlying error of a [`FileProblem`], shareable so the problem can be copied into the
+/// coverage table, the manifest and the summary.
+#[derive(Debug, Clone)]
+pub struct Cause(std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// Two causes are the same problem when they say the same.
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for Cause {}
+
+impl FileProblem {
+    /// The file (or its listing) could not be read, for this reason.
+    pub fn read(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> FileProblem {
+        FileProblem::Read(Cause(std::sync::Arc::from(cause.into())))
+    }
+
+    /// The problem with its causes, as the tables and the manifest record it.
+    pub fn describe(&self) -> String {
+        chain(self)
+    }
+}
+
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Fetch { .. } => exit::FETCH,
             Error::Write { .. } | Error::Locked { .. } | Error::Publish(_) => exit::OUTPUT,
-            // A bug rather than bad input, but the run produced nothing usable either way.
-            Error::Invariant(_) => exit::OUTPUT,
+            Error::Invariant(_) => exit::INTERNAL,
             _ => exit::INPUT,
         }
     }

@@ -1,47 +1,37 @@
 //! stopsearch: audits police stop and search in England and Wales for ethnic
 //! disproportionality, from the data.police.uk monthly files.
 //!
-//! The pipeline, one module per stage, data flowing forward:
-//! [`discover`] → [`ingest`] (and [`extract`] for force extracts read through a mapping) →
-//! [`normalise`] (with the [`grounds`] classifier) → [`frame`] → [`tables`] (SQL in
-//! `queries/`) → [`stats`] → [`write`], driven by [`run`].
+//! The folders follow the pipeline, and data flows forward only:
+//! [`input`] (discover, ingest, extracts, fetch) → [`normalise`] (vocabularies, grounds,
+//! row frames, coverage) → [`tables`] (the SQL in `queries/`, with typed contracts) →
+//! [`stats`] → [`output`] (Parquet, dictionary, manifest, atomic publish) → [`present`]
+//! (figures, charts, report). [`reference`] holds what every stage may read (forces, months,
+//! populations); [`pipeline`] runs the stages in order; [`cli`] turns the command line and the
+//! settings file into validated options.
+
+pub mod error;
+pub mod input;
+pub mod normalise;
+#[cfg(feature = "pipeline")]
+pub mod output;
+#[cfg(not(feature = "pipeline"))]
+pub mod output {
+    //! Without the pipeline only the manifest's fetch record and the atomic publish build.
+    pub mod manifest;
+    pub mod publish;
+}
+pub mod reference;
 
 #[cfg(feature = "pipeline")]
-pub mod charts;
-#[cfg(feature = "pipeline")]
 pub mod cli;
-pub mod config;
-pub mod coverage;
 #[cfg(feature = "pipeline")]
-pub mod dictionary;
-pub mod discover;
-pub mod error;
-pub mod extract;
-pub mod fetch;
+pub mod pipeline;
 #[cfg(feature = "pipeline")]
-pub mod figures;
-pub mod forces;
-#[cfg(feature = "pipeline")]
-pub mod frame;
-pub mod grounds;
-pub mod ingest;
-pub mod manifest;
-pub mod month;
-pub mod normalise;
-pub mod population;
-pub mod publish;
-#[cfg(feature = "pipeline")]
-pub mod report;
-#[cfg(feature = "pipeline")]
-pub mod run;
+pub mod present;
 #[cfg(feature = "pipeline")]
 pub mod stats;
 #[cfg(feature = "pipeline")]
-pub mod synth;
-#[cfg(feature = "pipeline")]
 pub mod tables;
-#[cfg(feature = "pipeline")]
-pub mod write;
 
 pub use error::{Error, Result};
 

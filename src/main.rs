@@ -1,13 +1,14 @@
+use std::io::Write;
 use std::process::ExitCode;
+
+use clap::Parser;
+use stopsearch::cli::{self, Cli};
+use stopsearch::error::{self, exit};
 
 /// mimalloc: polars allocates and frees from many threads, where the system allocator holds on
 /// to memory per thread; mimalloc returns it and is faster.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use clap::Parser;
-use stopsearch::cli::{Cli, Command};
-use stopsearch::error::exit;
 
 /// `mi_option_purge_delay` in mimalloc.h (`mi_option_e`, after the deprecated options).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
@@ -32,133 +33,22 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::INPUT);
         }
     }
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
+    match cli::execute(cli) {
+        Ok(outcome) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(outcome.stdout.as_bytes()).and_then(|()| stdout.flush()) {
+                // A reader that stopped early (`| head`) wanted no more: not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: writing to standard output: {e}");
+                    ExitCode::from(exit::OUTPUT)
+                }
+                _ => ExitCode::from(outcome.code),
+            }
+        }
         Err(e) => {
-            tracing::error!("{e:#}");
-            let code = e
-                .downcast_ref::<stopsearch::Error>()
-                .map_or(exit::INPUT, |e| e.exit_code());
-            ExitCode::from(code)
+            tracing::error!("{}", error::chain(&e));
+            ExitCode::from(e.exit_code())
         }
-    }
-}
-
-fn run(cli: Cli) -> anyhow::Result<u8> {
-    match cli.command {
-        Command::Run(args) => {
-            // Known before the settings are validated, so a bad setting is reported there too.
-            let summary_json = args.summary_json.clone().or_else(|| {
-                let file = stopsearch::config::ConfigFile::load(args.config.as_deref()?).ok()?;
-                file.summary_json
-            });
-            let config = match (*args).into_config(cli.quiet) {
-                Ok(c) => c,
-                Err(e) => {
-                    let e = anyhow::Error::from(e);
-                    write_summary(summary_json.as_deref(), &failed(&e));
-                    return Err(e);
-                }
-            };
-            let started_at = stopsearch::manifest::now();
-            match stopsearch::run::run(&config) {
-                Ok(summary) => {
-                    let warnings = summary.warnings(&config.thresholds);
-                    for w in &warnings {
-                        tracing::warn!("{w}");
-                    }
-                    let code = if warnings.is_empty() {
-                        exit::OK
-                    } else {
-                        exit::WARNINGS
-                    };
-                    write_summary(
-                        config.summary_json.as_deref(),
-                        &serde_json::json!({
-                            "status": if code == exit::OK { "ok" } else { "warnings" },
-                            "exit_code": code,
-                            "started_at": started_at,
-                            "finished_at": stopsearch::manifest::now(),
-                            "out": config.out,
-                            "warnings": warnings,
-                            "thresholds": config.thresholds,
-                            "reject_share": summary.reject_share(),
-                            "run": summary,
-                        }),
-                    );
-                    Ok(code)
-                }
-                Err(e) => {
-                    let e = anyhow::Error::from(e);
-                    write_summary(config.summary_json.as_deref(), &failed(&e));
-                    Err(e)
-                }
-            }
-        }
-        Command::Fetch(args) => {
-            let config = args.into_config()?;
-            let report = stopsearch::fetch::fetch(&config)?;
-            tracing::info!("{}", report.summary());
-            Ok(exit::OK)
-        }
-        Command::Synth(args) => {
-            let config = args.into_config()?;
-            let s = stopsearch::synth::synth(&config)?;
-            tracing::info!(
-                files = s.files,
-                zero_files = s.zero_files,
-                missing_force_months = s.missing_force_months,
-                rows = s.rows,
-                malformed_rows = s.malformed_rows,
-                bytes = s.bytes,
-                "wrote SYNTHETIC test data to {}",
-                config.out.display()
-            );
-            Ok(exit::OK)
-        }
-        Command::GroundsCheck(args) => {
-            let classifier = stopsearch::grounds::Classifier::load(&args.queries_dir()?)?;
-            let sample = stopsearch::grounds::read_labelled(&args.labelled)?;
-            print!("{}", stopsearch::grounds::report(&classifier, &sample));
-            if args.errors {
-                print!("{}", stopsearch::grounds::errors(&classifier, &sample));
-            }
-            Ok(exit::OK)
-        }
-        Command::Dictionary(args) => {
-            let dir = args.queries_dir()?;
-            let queries = stopsearch::tables::queries::load(&dir)?;
-            let grounds = stopsearch::grounds::Classifier::load(&dir)?;
-            let aggregates = stopsearch::tables::describe(
-                queries,
-                &stopsearch::tables::Settings::standard(grounds),
-            )?;
-            print!("{}", stopsearch::dictionary::markdown(&aggregates));
-            Ok(exit::OK)
-        }
-    }
-}
-
-/// The summary of a run that failed: its exit code and the message.
-fn failed(e: &anyhow::Error) -> serde_json::Value {
-    let code = e
-        .downcast_ref::<stopsearch::Error>()
-        .map_or(exit::INPUT, |e| e.exit_code());
-    serde_json::json!({
-        "status": "error",
-        "exit_code": code,
-        "finished_at": stopsearch::manifest::now(),
-        "error": format!("{e:#}"),
-    })
-}
-
-/// Writes `--summary-json`; a summary that cannot be written is logged, not fatal, so the exit
-/// code still tells what the run did.
-fn write_summary(path: Option<&std::path::Path>, value: &serde_json::Value) {
-    let Some(path) = path else { return };
-    let json = serde_json::to_vec_pretty(value).expect("the summary serialises");
-    if let Err(e) = stopsearch::write::atomic(path, &json) {
-        tracing::error!("--summary-json: {e}");
     }
 }
 

@@ -15,7 +15,7 @@ use std::io::Write;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use libfuzzer_sys::fuzz_target;
-use stopsearch::discover::Kind;
+use stopsearch::input::discover::Kind;
 use stopsearch_fuzz::{LIMIT, Outcome, discover_file, read_and_parse};
 
 fn gzip(parts: &[&[u8]], level: u32) -> Vec<u8> {

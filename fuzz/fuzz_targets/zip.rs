@@ -17,7 +17,7 @@
 use std::io::{Cursor, Write};
 
 use libfuzzer_sys::fuzz_target;
-use stopsearch::discover::Kind;
+use stopsearch::input::discover::Kind;
 use stopsearch_fuzz::{LIMIT, Outcome, discover_file, read_and_parse, unsafe_member_name};
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};

@@ -3,14 +3,20 @@
 //! group, booleans). Also measures each file's quality: empty fields, labels not in the known
 //! vocabularies, unreadable values.
 
+pub mod coverage;
+#[cfg(feature = "pipeline")]
+pub mod frame;
+pub mod grounds;
+#[cfg(feature = "pipeline")]
+pub mod ledger;
 pub mod vocab;
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::forces;
-use crate::grounds::Classifier;
-use crate::ingest::batch::{Invalid, LabelCol, NULL, RawBatch};
-use crate::month::Month;
+use crate::reference::forces;
+use crate::normalise::grounds::Classifier;
+use crate::input::ingest::batch::{Invalid, LabelCol, NULL, RawBatch};
+use crate::reference::month::Month;
 use vocab::{DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
 
 /// Label columns published raw in the searches table, in table order.
@@ -374,7 +380,7 @@ impl Normaliser {
         let no_time = b
             .datetime
             .iter()
-            .filter(|&&t| t == crate::ingest::batch::NO_TIME)
+            .filter(|&&t| t == crate::input::ingest::batch::NO_TIME)
             .count() as u32;
         quality.push(q("datetime", Measure::Null, None, no_time));
         quality.push(q("latitude", Measure::Null, None, nan(&b.latitude)));
@@ -433,7 +439,7 @@ impl Normaliser {
         let outside = b
             .datetime
             .iter()
-            .filter(|&&t| t != crate::ingest::batch::NO_TIME && (t < from || t >= to))
+            .filter(|&&t| t != crate::input::ingest::batch::NO_TIME && (t < from || t >= to))
             .count() as u32;
         if outside > 0 {
             quality.push(q("datetime", Measure::DatetimeOutsideMonth, None, outside));

@@ -2,6 +2,7 @@
 //! `searches`, `coverage` and `population`, then add the statistics from the count columns
 //! (see [`crate::stats::derive`]).
 
+pub mod contract;
 pub mod queries;
 
 use std::collections::BTreeMap;
@@ -11,12 +12,12 @@ use polars::sql::SQLContext;
 use polars_core::query_result::QueryResult;
 
 use crate::error::{Error, Result};
-use crate::forces::Force;
-use crate::grounds::Classifier;
+use crate::reference::forces::Force;
+use crate::normalise::grounds::Classifier;
 use crate::normalise::vocab::Ethnicity;
-use crate::population::{self, Population};
+use crate::reference::population::{self, Population};
 use crate::stats::derive::{self, AreaFlags};
-use crate::write::TableMeta;
+use crate::reference::schema::TableMeta;
 pub use queries::Query;
 
 /// What the aggregate tables depend on besides the rows.
@@ -39,7 +40,7 @@ impl Settings {
             population: Population::census(population::Census::Y2021),
             reference: Ethnicity::White,
             merge_city_into_met: false,
-            forces: crate::forces::FORCES.iter().collect(),
+            forces: crate::reference::forces::FORCES.iter().collect(),
             grounds,
         }
     }
@@ -166,14 +167,14 @@ pub fn population_frame(s: &Settings) -> PolarsResult<DataFrame> {
     )
 }
 
-/// Documents the aggregate tables the queries make, by running them on empty tables: the
-/// columns, their types and their descriptions, as the README's data dictionary shows them.
-pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<crate::dictionary::Documented>> {
+/// The aggregate tables the queries make, run on empty tables: their columns, types and
+/// descriptions, for the data dictionary.
+pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<Table>> {
     let normaliser = crate::normalise::Normaliser::new(&[], &s.grounds);
-    let searches = crate::frame::searches(&mut [], &normaliser, &[], &[])
+    let searches = crate::normalise::frame::searches(&mut [], &normaliser, &[], &[])
         .map_err(Error::polars("an empty searches table"))?;
     let coverage =
-        crate::frame::coverage(&[], &[]).map_err(Error::polars("an empty coverage table"))?;
+        crate::normalise::frame::coverage(&[], &[]).map_err(Error::polars("an empty coverage table"))?;
     let mut tables = Vec::new();
     build(queries, searches, &coverage, s, |t| {
         tables.push(t);
@@ -193,10 +194,7 @@ pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<crate::dictiona
             .unwrap_or(known.len());
         (rank, t.meta.name.clone())
     });
-    Ok(tables
-        .iter()
-        .map(|t| crate::dictionary::Documented::of(&t.meta, &t.df))
-        .collect())
+    Ok(tables)
 }
 
 /// Runs a query on polars' streaming engine (several times faster than the in-memory one on
@@ -311,6 +309,12 @@ pub fn build(
     mut on_table: impl FnMut(Table) -> Result<()>,
 ) -> Result<()> {
     let queries = queries::order(queries)?;
+    let folder = queries
+        .first()
+        .and_then(|q| q.path.parent())
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let mut built: Vec<String> = Vec::new();
     let mut last_read: BTreeMap<String, usize> = BTreeMap::new();
     for (i, q) in queries.iter().enumerate() {
         for t in &q.reads {
@@ -340,9 +344,9 @@ pub fn build(
         },
     };
     for (i, q) in queries.into_iter().enumerate() {
-        let failed = |e: PolarsError| Error::Query {
+        let failed = |source: PolarsError| Error::QueryFailed {
             file: q.path.display().to_string(),
-            message: e.to_string(),
+            source,
         };
         let sql = queries::substitute(&q.sql, &params);
         let clock = std::time::Instant::now();
@@ -363,6 +367,10 @@ pub fn build(
         let clock = std::time::Instant::now();
         let derived = derive::derive(&mut df, &areas).map_err(failed)?;
         tracing::debug!(query = %q.name, elapsed = ?clock.elapsed(), "statistics added");
+        if let Some(c) = contract::of(&q.name) {
+            c.check(&df, &q.path.display().to_string())?;
+        }
+        built.push(q.name.clone());
         if last_read.contains_key(&q.name) {
             ctx.register(&q.name, df.clone().lazy());
         }
@@ -391,6 +399,17 @@ pub fn build(
             },
             df,
         })?;
+    }
+    // A table the report reads that no query made (its SQL file deleted or renamed).
+    for c in contract::ALL.iter().filter(|c| c.table != "coverage") {
+        if !built.iter().any(|b| b == c.table) {
+            return Err(Error::Contract {
+                file: folder.join(format!("{}.sql", c.table)).display().to_string(),
+                table: c.table.to_owned(),
+                column: c.columns[0].0.to_owned(),
+                problem: "no query in the queries folder makes this table".to_owned(),
+            });
+        }
     }
     Ok(())
 }

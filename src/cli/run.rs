@@ -1,0 +1,481 @@
+//! `stopsearch run`: its options, one struct for the command line and the settings file alike,
+//! merged once (command line over file) and validated once into a [`RunConfig`].
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueHint};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::settings::{self, FetchSection, Thresholds};
+use super::{bundled, parse_forces, parse_month, queries_dir};
+use crate::error::{Error, Result, exit};
+use crate::input::discover::NameOverride;
+use crate::input::extract::Mapping;
+use crate::input::fetch::FetchConfig;
+use crate::input::gather::{self, Window};
+use crate::input::ingest::Limits;
+use crate::normalise::grounds::Classifier;
+use crate::normalise::vocab::Ethnicity;
+use crate::pipeline::{self, RunConfig};
+use crate::reference::forces::{self, Force};
+use crate::reference::month::{Month, now};
+use crate::reference::population::{Census, Population};
+use crate::tables;
+
+/// Every option of a run. A field is a flag and a settings-file key of the same name; a flag
+/// not given (`None`, empty, `false`) leaves the file's value.
+#[derive(Debug, Default, Clone, Args, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunOptions {
+    /// Files or folders: YYYY-MM-<force>-stop-and-search.csv[.gz], data.police.uk archive
+    /// .zip files, saved stops-force_<force>_<YYYY-MM>.json[.gz] API responses, or folders
+    /// holding them (searched recursively). Default: the bundled fixtures.
+    #[arg(value_name = "INPUT", value_hint = ValueHint::AnyPath)]
+    pub inputs: Vec<PathBuf>,
+    /// Settings file (TOML) for scheduled runs: inputs, fetch, forces, month window, census,
+    /// reference group, outputs and thresholds. Flags given here override it.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Output folder (default: output). It is replaced whole, atomically, at the end of a
+    /// successful run; a failed or killed run leaves the previous output as it was.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
+    /// Only the last N months, counting back from the latest month the data.police.uk files
+    /// cover.
+    #[arg(long, value_name = "N", conflicts_with_all = ["from", "to"])]
+    pub months: Option<u32>,
+    /// First month to include, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub from: Option<String>,
+    /// Last month to include, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub thresholds: Thresholds,
+    /// Write a machine-readable summary of the run (JSON) here, for monitoring; written on
+    /// failure too.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub summary_json: Option<PathBuf>,
+    /// Record unreadable files as problems and carry on (exit code 1) instead of stopping.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Force id for input files whose names do not say (e.g. a renamed API response).
+    #[arg(long, value_name = "ID", requires = "month")]
+    pub force: Option<String>,
+    /// Month (YYYY-MM) for input files whose names do not say.
+    #[arg(long, value_name = "YYYY-MM", requires = "force")]
+    pub month: Option<String>,
+    /// Comma-separated force ids to include (default: all 44).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub forces: Vec<String>,
+    /// Largest decompressed size accepted for one input file, in MiB (default 1024).
+    #[arg(long, value_name = "MIB")]
+    pub max_file_mib: Option<u64>,
+    /// Census for the population denominators: 2021 (default) or 2011 (to reproduce figures
+    /// published on the 2011 basis, up to the year ending March 2022).
+    #[arg(long, value_name = "YEAR", conflicts_with = "population")]
+    #[serde(deserialize_with = "text_or_number")]
+    pub census: Option<String>,
+    /// Your own population table, with the columns of the Census 2021 table (PFA22CD, total,
+    /// asian, black, mixed, white, other).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub population: Option<PathBuf>,
+    /// Reference group for rate ratios: White (default), Asian, Black, Mixed or Other.
+    #[arg(long, value_name = "GROUP")]
+    pub reference: Option<String>,
+    /// Fold the City of London into the Met (its resident population is no fit denominator).
+    #[arg(long)]
+    pub merge_city_into_met: bool,
+    /// Folder of SQL files defining the aggregate tables (default: queries/).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub queries: Option<PathBuf>,
+    /// Tables only: no charts and no report (settings file: `charts = false`).
+    #[arg(
+        id = "charts",
+        long = "no-charts",
+        num_args = 0,
+        default_missing_value = "false",
+        value_parser = clap::value_parser!(bool)
+    )]
+    pub charts: Option<bool>,
+    /// Cache of parsed files, keyed by the SHA-256 of their bytes, so later runs parse only
+    /// new or changed files (default: .OUT.cache beside the output folder).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath, conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
+    /// Parse every file, and keep no cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// A mapping file (TOML) for a force or FOI extract in its own layout, CSV or XLSX, with
+    /// free-text grounds: which column is the date, ethnicity, outcome, grounds... Extracts are
+    /// the files it names under [extract] files, or any other CSV or XLSX given by name.
+    /// Repeat for several layouts (settings file: `mappings = [...]`).
+    #[arg(long = "mapping", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub mappings: Vec<PathBuf>,
+    /// `[fetch]`: download from data.police.uk first (settings file only).
+    #[arg(skip)]
+    pub fetch: Option<FetchSection>,
+}
+
+/// `census = 2021` in the file, `--census 2021` on the command line.
+fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(i64),
+    }
+    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
+        Either::Text(t) => t,
+        Either::Number(n) => n.to_string(),
+    }))
+}
+
+/// Lays the options given over the file's: a value given (not null, not empty, not `false`)
+/// wins; tables are merged key by key.
+fn overlay(base: &mut serde_json::Value, given: serde_json::Value) {
+    use serde_json::Value;
+    match (base, given) {
+        (Value::Object(base), Value::Object(given)) => {
+            for (key, value) in given {
+                overlay(base.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (_, Value::Null | Value::Bool(false)) => {}
+        (_, Value::Array(a)) if a.is_empty() => {}
+        (base, given) => *base = given,
+    }
+}
+
+impl RunOptions {
+    /// The settings-file keys that hold paths, from the flags' value hints.
+    pub fn path_keys() -> Vec<String> {
+        let cmd = RunOptions::augment_args(clap::Command::new("run"));
+        cmd.get_arguments()
+            .filter(|a| {
+                matches!(
+                    a.get_value_hint(),
+                    ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath
+                )
+            })
+            .map(|a| a.get_id().to_string())
+            .collect()
+    }
+
+    /// The command line laid over the settings file (if `--config` names one).
+    pub fn merged(self) -> Result<RunOptions> {
+        let Some(path) = self.config.clone() else {
+            return Ok(self);
+        };
+        let mut file = settings::load(&path)?;
+        // The month window is one setting: given on the command line in any form, it
+        // replaces the file's whole.
+        if self.months.is_some() || self.from.is_some() || self.to.is_some() {
+            (file.months, file.from, file.to) = (None, None, None);
+        }
+        let as_json = |o: &RunOptions| {
+            serde_json::to_value(o).map_err(|e| {
+                Error::Usage(format!("options could not be read (paths must be UTF-8): {e}"))
+            })
+        };
+        let mut merged = as_json(&file)?;
+        overlay(&mut merged, as_json(&self)?);
+        let mut options: RunOptions = serde_json::from_value(merged)
+            .map_err(|e| Error::Usage(format!("merging the settings file: {e}")))?;
+        options.config = Some(path);
+        Ok(options)
+    }
+
+    /// Validates the merged options into the run's configuration.
+    pub fn validate(self, quiet: bool) -> Result<RunConfig> {
+        let window = self.window()?;
+        let forces = parse_forces(&self.forces)?;
+        let out = self.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+        let cache = (!self.no_cache).then(|| {
+            self.cache
+                .clone()
+                .unwrap_or_else(|| crate::output::publish::default_cache(&out))
+        });
+        let fetch = match &self.fetch {
+            Some(section) => Some(fetch_config(section, &forces, &window)?),
+            None => None,
+        };
+        let inputs = self.inputs(fetch.as_ref(), &out, cache.as_deref())?;
+        let queries = queries_dir(self.queries.clone())?;
+        let grounds = Classifier::load(&queries)?;
+        let mappings = self
+            .mappings
+            .iter()
+            .map(|m| Mapping::load(m))
+            .collect::<Result<Vec<_>>>()?;
+        let thresholds = self.thresholds.clone();
+        if let Some(share) = thresholds.max_reject_share
+            && !(0.0..=1.0).contains(&share)
+        {
+            return Err(Error::Usage(format!(
+                "--max-reject-share {share}: give a share between 0 and 1 (0.01 is 1%)"
+            )));
+        }
+        Ok(RunConfig {
+            input: gather::Options {
+                inputs,
+                names: self.names()?,
+                forces: forces.clone(),
+                mappings,
+                window,
+                limits: self.limits()?,
+                keep_going: self.keep_going,
+                cache,
+                progress: !quiet && std::io::stderr().is_terminal(),
+            },
+            out,
+            arguments: std::env::args().collect(),
+            queries,
+            tables: tables::Settings {
+                population: self.population()?,
+                reference: self.reference()?,
+                merge_city_into_met: self.merge_city_into_met,
+                forces,
+                grounds,
+            },
+            charts: self.charts.unwrap_or(true),
+            thresholds,
+            summary_json: self.summary_json.clone(),
+            fetch,
+        })
+    }
+
+    /// The files and folders to read: as given, plus the fetch folder, else the fixtures.
+    fn inputs(
+        &self,
+        fetch: Option<&FetchConfig>,
+        out: &Path,
+        cache: Option<&Path>,
+    ) -> Result<Vec<PathBuf>> {
+        let mut inputs = self.inputs.clone();
+        if let Some(f) = fetch
+            && !inputs.contains(&f.data_dir)
+        {
+            inputs.push(f.data_dir.clone());
+        }
+        if inputs.is_empty() {
+            inputs = vec![bundled("fixtures/police_uk").ok_or_else(|| {
+                Error::Usage(
+                    "no INPUT given and the bundled fixtures (fixtures/police_uk) are not here; \
+                     name the files or folders to read"
+                        .to_owned(),
+                )
+            })?];
+        }
+        // The output folder is replaced whole on every run: nothing it must keep can live in it.
+        for (what, path) in inputs
+            .iter()
+            .map(|p| ("input", p.as_path()))
+            .chain(cache.map(|c| ("--cache", c)))
+        {
+            if inside(path, out) {
+                return Err(Error::Usage(format!(
+                    "{what} {} is inside the output folder {}, which every run replaces whole; \
+                     keep it elsewhere",
+                    path.display(),
+                    out.display()
+                )));
+            }
+        }
+        Ok(inputs)
+    }
+
+    fn names(&self) -> Result<NameOverride> {
+        let force = self
+            .force
+            .as_deref()
+            .map(|id| {
+                forces::by_id(id)
+                    .ok_or_else(|| Error::Usage(format!("--force: unknown force id `{id}`")))
+            })
+            .transpose()?;
+        let month = self
+            .month
+            .as_deref()
+            .map(|m| m.parse().map_err(|e| Error::Usage(format!("--month: {e}"))))
+            .transpose()?;
+        Ok(NameOverride { force, month })
+    }
+
+    fn limits(&self) -> Result<Limits> {
+        let max_file_mib = self.max_file_mib.unwrap_or(1024);
+        if max_file_mib == 0 {
+            return Err(Error::Usage("--max-file-mib must be at least 1".to_owned()));
+        }
+        Ok(Limits {
+            max_bytes: max_file_mib.saturating_mul(1 << 20),
+        })
+    }
+
+    fn population(&self) -> Result<Population> {
+        let census = self.census.as_deref().unwrap_or("2021");
+        match (&self.population, census) {
+            (Some(file), _) => Population::from_file(file),
+            (None, "2021") => Ok(Population::census(Census::Y2021)),
+            (None, "2011") => Ok(Population::census(Census::Y2011)),
+            (None, other) => Err(Error::Usage(format!(
+                "--census: `{other}` is not a census we have; use 2021 or 2011"
+            ))),
+        }
+    }
+
+    fn reference(&self) -> Result<Ethnicity> {
+        let name = self.reference.as_deref().unwrap_or("White");
+        Ethnicity::ALL
+            .iter()
+            .copied()
+            .filter(|e| *e != Ethnicity::NotStated)
+            .find(|e| e.as_str().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--reference: `{name}` is not a group; use White, Asian, Black, Mixed or \
+                     Other"
+                ))
+            })
+    }
+
+    /// The months to include.
+    fn window(&self) -> Result<Window> {
+        if self.months.is_some() && (self.from.is_some() || self.to.is_some()) {
+            return Err(Error::Usage(
+                "give the month window as `months` or as `from`/`to`, not both".to_owned(),
+            ));
+        }
+        if self.months == Some(0) {
+            return Err(Error::Usage("--months must be at least 1".to_owned()));
+        }
+        let from = self
+            .from
+            .as_deref()
+            .map(|m| parse_month("--from", m))
+            .transpose()?;
+        let to = self
+            .to
+            .as_deref()
+            .map(|m| parse_month("--to", m))
+            .transpose()?;
+        if let (Some(a), Some(b)) = (from, to)
+            && a > b
+        {
+            return Err(Error::Usage(format!("--from {a} is after --to {b}")));
+        }
+        Ok(Window {
+            months: self.months,
+            from,
+            to,
+        })
+    }
+}
+
+/// Whether `path` is `folder` or below it (compared after resolving what exists).
+fn inside(path: &Path, folder: &Path) -> bool {
+    let resolve = |p: &Path| {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        absolute.canonicalize().unwrap_or(absolute)
+    };
+    resolve(path).starts_with(resolve(folder))
+}
+
+/// What `[fetch]` in the settings file asks for, over the run's forces and months. With a
+/// window of the last N months, a few more months are asked for than N, since data.police.uk
+/// publishes two or three months behind; months it has not published are not requested.
+fn fetch_config(
+    section: &FetchSection,
+    forces: &[&'static Force],
+    window: &Window,
+) -> Result<FetchConfig> {
+    let latest = Month::current().back(1);
+    let to = window.to.unwrap_or(latest);
+    let from = match (window.from, window.months) {
+        (Some(from), _) => from,
+        (None, Some(n)) => to.back(n + 2),
+        (None, None) => to.back(35 + 3),
+    };
+    let mut cfg = FetchConfig::new(section.data.clone(), forces.to_vec(), from, to);
+    if let Some(url) = &section.base_url {
+        cfg.base_url = url.clone();
+    }
+    cfg.archives = section.archives.clone();
+    if let Some(n) = section.max_attempts {
+        cfg.max_attempts = n.max(1);
+    }
+    if let Some(s) = section.timeout_seconds {
+        cfg.timeout = std::time::Duration::from_secs(s.max(1));
+    }
+    cfg.refresh = section.refresh;
+    Ok(cfg)
+}
+
+/// Runs the pipeline and reports: the warnings, the exit code, and `--summary-json` (written
+/// on failure too, so monitoring sees every run).
+pub fn execute(options: RunOptions, quiet: bool) -> Result<u8> {
+    let given_summary = options.summary_json.clone();
+    let options = match options.merged() {
+        Ok(o) => o,
+        Err(e) => return Err(failed(given_summary.as_deref(), e)),
+    };
+    let summary_json = options.summary_json.clone();
+    let config = match options.validate(quiet) {
+        Ok(c) => c,
+        Err(e) => return Err(failed(summary_json.as_deref(), e)),
+    };
+    let started_at = now();
+    let summary = match pipeline::run(&config) {
+        Ok(s) => s,
+        Err(e) => return Err(failed(config.summary_json.as_deref(), e)),
+    };
+    let warnings = summary.warnings(&config.thresholds);
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    let code = if warnings.is_empty() {
+        exit::OK
+    } else {
+        exit::WARNINGS
+    };
+    write_summary(
+        config.summary_json.as_deref(),
+        &serde_json::json!({
+            "status": if code == exit::OK { "ok" } else { "warnings" },
+            "exit_code": code,
+            "started_at": started_at,
+            "finished_at": now(),
+            "out": config.out,
+            "warnings": warnings,
+            "thresholds": config.thresholds,
+            "reject_share": summary.reject_share(),
+            "run": summary,
+        }),
+    );
+    Ok(code)
+}
+
+/// Records a failed run in the summary, if one was asked for, and passes the error on.
+fn failed(summary_json: Option<&Path>, e: Error) -> Error {
+    write_summary(
+        summary_json,
+        &serde_json::json!({
+            "status": "error",
+            "exit_code": e.exit_code(),
+            "finished_at": now(),
+            "error": crate::error::chain(&e),
+        }),
+    );
+    e
+}
+
+/// Writes `--summary-json`; a summary that cannot be written is logged, not fatal, so the exit
+/// code still tells what the run did.
+fn write_summary(path: Option<&Path>, value: &serde_json::Value) {
+    let Some(path) = path else { return };
+    let json = serde_json::to_vec_pretty(value).expect("the summary serialises");
+    if let Err(e) = crate::output::write::atomic(path, &json) {
+        tracing::error!("--summary-json: {e}");
+    }
+}

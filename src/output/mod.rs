@@ -1,0 +1,7 @@
+//! Output: Parquet and CSV files ([`write`]), the data dictionary, the manifest, and the
+//! atomic publish that swaps a finished run into place.
+
+pub mod dictionary;
+pub mod manifest;
+pub mod publish;
+pub mod write;

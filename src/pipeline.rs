@@ -1,0 +1,495 @@
+//! The `run` command: the stages in order, each taking the previous stage's result.
+//!
+//! input (fetch, discover, ingest, extracts) → normalise (ledger, coverage, row frames) →
+//! tables (the SQL in `queries/`, checked against their contracts) → output (Parquet, CSV
+//! twins) → present (figures, charts, report) → manifest and publish.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use polars::prelude::DataFrame;
+use rayon::prelude::*;
+use tracing::{debug, info};
+
+use crate::cli::settings::Thresholds;
+use crate::error::{Error, Result};
+use crate::input::fetch::{self, FetchConfig, FetchReport};
+use crate::input::gather::{self, Gathered};
+use crate::normalise::coverage::{self, CoverageRow};
+use crate::tables::contract::{self, Row};
+use crate::normalise::{Normaliser, frame, ledger};
+use crate::output::manifest::{self, Manifest};
+use crate::output::publish::Publisher;
+use crate::output::{dictionary, write};
+use crate::present::{charts, figures, report};
+use crate::reference::month::now;
+use crate::reference::schema::{self, TableMeta};
+use crate::tables;
+
+/// A validated `run` configuration: each stage's options, and where the run writes.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: gather::Options,
+    pub out: PathBuf,
+    /// The command line, recorded in the manifest.
+    pub arguments: Vec<String>,
+    /// Folder of the SQL files that define the aggregate tables.
+    pub queries: PathBuf,
+    /// Denominators, reference group, area rules and grounds classifier for the tables.
+    pub tables: tables::Settings,
+    /// Draw the charts and write the report.
+    pub charts: bool,
+    /// Data-quality limits above which the run exits with code 1.
+    pub thresholds: Thresholds,
+    /// Where to write the machine-readable summary, if anywhere.
+    pub summary_json: Option<PathBuf>,
+    /// Download from data.police.uk into a data folder first (settings file `[fetch]`).
+    pub fetch: Option<FetchConfig>,
+}
+
+/// What a run did, for the exit code, the closing log line and `--summary-json`.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct RunSummary {
+    pub rows_read: u64,
+    pub rows_kept: u64,
+    pub rows_rejected: u64,
+    pub sources: usize,
+    /// Files that could not be used (only under --keep-going).
+    pub problems: Vec<String>,
+    pub tables: Vec<(String, usize)>,
+    pub charts: usize,
+    /// First and last month of the run.
+    pub first_month: Option<String>,
+    pub last_month: Option<String>,
+    /// Forces in scope with no usable data for the last month.
+    pub forces_missing_last_month: Vec<String>,
+    /// What `[fetch]` downloaded before the run, if it was asked for.
+    pub fetch: Option<FetchReport>,
+}
+
+impl RunSummary {
+    /// Share of the rows read that were rejected.
+    pub fn reject_share(&self) -> f64 {
+        if self.rows_read == 0 {
+            0.0
+        } else {
+            self.rows_rejected as f64 / self.rows_read as f64
+        }
+    }
+
+    /// The data-quality warnings that make a successful run exit with code 1: files skipped
+    /// under `--keep-going`, and whatever crosses the configured thresholds.
+    pub fn warnings(&self, thresholds: &Thresholds) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| format!("file skipped: {p}"))
+            .collect();
+        if let Some(max) = thresholds.max_reject_share
+            && self.reject_share() > max
+        {
+            out.push(format!(
+                "{} of {} rows rejected ({:.2}%), over the threshold of {:.2}%",
+                self.rows_rejected,
+                self.rows_read,
+                100.0 * self.reject_share(),
+                100.0 * max
+            ));
+        }
+        if thresholds.require_latest_month && !self.forces_missing_last_month.is_empty() {
+            out.push(format!(
+                "no data for {} from {}",
+                self.last_month.as_deref().unwrap_or("the last month"),
+                self.forces_missing_last_month.join(", ")
+            ));
+        }
+        out
+    }
+}
+
+/// Peak resident memory so far in MiB, where the system says (Linux), for the debug log.
+fn peak_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024)
+}
+
+/// What the output folder holds, written into every output (the repository's `output/` keeps
+/// the same file, so a default run leaves the checkout clean).
+const OUTPUT_README: &str = include_str!("../output/README.md");
+
+pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
+    let started_at = now();
+    let clock = Instant::now();
+    // Everything is written into a staging folder and swapped in at the end: a run that fails
+    // or is killed leaves the previous output as it was.
+    let publisher = Publisher::begin(&cfg.out)?;
+    let out = publisher.staging().to_path_buf();
+    // Under the lock, so two scheduled runs never download into the same folder at once.
+    let fetched = cfg.fetch.as_ref().map(fetch::fetch).transpose()?;
+    let gathered = gather::gather(&cfg.input)?;
+    debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "ingested");
+    let mut accounts = Accounts::of(&gathered, &cfg.input.forces, fetched);
+    let normalised = normalise(gathered, &accounts.coverage, cfg)?;
+    debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "normalised");
+    accounts.count(&normalised.ledger_counts);
+    let tables_dir = out.join("tables");
+    let mut written = Written::new(&out);
+    for (df, doc) in [
+        (normalised.coverage.clone(), &schema::COVERAGE),
+        (normalised.rejects, &schema::REJECTS),
+        (normalised.quality, &schema::QUALITY),
+    ] {
+        let mut df = df;
+        written.parquet(&mut df, &tables_dir, &doc.into())?;
+    }
+    let aggregates = build_tables(
+        cfg,
+        normalised.searches,
+        &normalised.coverage,
+        &tables_dir,
+        &mut written,
+    )?;
+    debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "aggregate tables built and written");
+    if let Some(mut aggregates) = aggregates {
+        let presented = Presented {
+            synthetic: accounts.synthetic,
+            extracts: &accounts.extract_names,
+        };
+        accounts.summary.charts = present(
+            cfg,
+            &mut aggregates,
+            &normalised.coverage,
+            &presented,
+            &written,
+            &out,
+        )?;
+        debug!(elapsed = ?clock.elapsed(), "report written");
+    }
+    let summary = accounts.finish(started_at, cfg, written)?;
+    let json = serde_json::to_vec_pretty(&summary.1).expect("the manifest serialises");
+    write::atomic(&out.join("manifest.json"), &json)?;
+    write::atomic(&out.join("README.md"), OUTPUT_README.as_bytes())?;
+    publisher.publish()?;
+    let summary = summary.0;
+    info!(
+        rows_read = summary.rows_read,
+        rows_kept = summary.rows_kept,
+        rows_rejected = summary.rows_rejected,
+        elapsed = ?clock.elapsed(),
+        peak_mib = peak_mib(),
+        "run complete"
+    );
+    Ok(summary)
+}
+
+/// What the manifest and the summary record about the inputs, taken from the input stage
+/// before its batches move on to normalisation.
+struct Accounts {
+    summary: RunSummary,
+    coverage: Vec<CoverageRow>,
+    sources: Vec<manifest::SourceEntry>,
+    inputs: Vec<manifest::Input>,
+    skipped: Vec<manifest::Skipped>,
+    problems: Vec<manifest::ProblemEntry>,
+    sources_failed: usize,
+    sources_superseded: usize,
+    synthetic: bool,
+    extract_names: Vec<String>,
+}
+
+impl Accounts {
+    fn of(g: &Gathered, forces: &[&'static crate::reference::forces::Force], fetched: Option<FetchReport>) -> Accounts {
+        let (first, last) = g.span;
+        let outcomes = ledger::outcomes(&g.ingested);
+        let superseded_keys: Vec<_> = g
+            .superseded
+            .iter()
+            .map(|(s, _)| (s.force, s.month, s.id.clone()))
+            .collect();
+        let coverage = coverage::coverage(forces, first, last, &outcomes, &superseded_keys);
+        let forces_missing_last_month = coverage
+            .iter()
+            .filter(|r| r.month == last && !r.status.is_covered())
+            .map(|r| r.force.id.to_owned())
+            .collect();
+        Accounts {
+            summary: RunSummary {
+                first_month: Some(first.to_string()),
+                last_month: Some(last.to_string()),
+                forces_missing_last_month,
+                fetch: fetched,
+                sources: g.ingested.iter().filter(|i| i.result.is_ok()).count(),
+                problems: g
+                    .problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.id, p.problem.describe()))
+                    .collect(),
+                ..RunSummary::default()
+            },
+            coverage,
+            sources: manifest::source_entries(&g.ingested, &g.undated, &g.superseded),
+            inputs: manifest::inputs(&g.files, &g.ingested),
+            skipped: g
+                .skipped
+                .iter()
+                .map(|s| manifest::Skipped {
+                    id: s.id.clone(),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+            problems: g
+                .problems
+                .iter()
+                .map(|p| manifest::ProblemEntry {
+                    file: p.id.clone(),
+                    problem: p.problem.describe(),
+                })
+                .collect(),
+            sources_failed: outcomes.iter().filter(|o| o.rows.is_none()).count(),
+            sources_superseded: g.superseded.len(),
+            synthetic: g.synthetic,
+            extract_names: g.extract_names.clone(),
+        }
+    }
+
+    fn count(&mut self, c: &(u64, u64, u64)) {
+        (self.summary.rows_read, self.summary.rows_kept, self.summary.rows_rejected) = *c;
+    }
+
+    fn finish(
+        mut self,
+        started_at: String,
+        cfg: &RunConfig,
+        written: Written,
+    ) -> Result<(RunSummary, Manifest)> {
+        self.summary.tables = written.tables;
+        let manifest = Manifest {
+            stopsearch_version: crate::VERSION.to_owned(),
+            synthetic: self.synthetic,
+            started_at,
+            finished_at: now(),
+            arguments: cfg.arguments.clone(),
+            inputs: self.inputs,
+            sources: self.sources,
+            skipped: self.skipped,
+            problems: self.problems,
+            totals: manifest::Totals {
+                sources_read: self.summary.sources,
+                sources_failed: self.sources_failed,
+                sources_superseded: self.sources_superseded,
+                rows_read: self.summary.rows_read,
+                rows_kept: self.summary.rows_kept,
+                rows_rejected: self.summary.rows_rejected,
+            },
+            tables: written.entries,
+            fetch: self.summary.fetch.clone(),
+        };
+        Ok((self.summary, manifest))
+    }
+}
+
+/// The row-level tables.
+struct Normalised {
+    searches: DataFrame,
+    coverage: DataFrame,
+    rejects: DataFrame,
+    quality: DataFrame,
+    /// Rows read, kept and rejected.
+    ledger_counts: (u64, u64, u64),
+}
+
+/// Turns what was read into the row-level tables, with labels from both vocabulary eras
+/// mapped to one scale.
+fn normalise(g: Gathered, coverage_rows: &[CoverageRow], cfg: &RunConfig) -> Result<Normalised> {
+    let months = g.months();
+    let mut l = ledger::collect(g.ingested, g.undated, &months);
+    let batches: Vec<&crate::input::ingest::RawBatch> = l.files.iter().map(|f| &f.batch).collect();
+    let normaliser = Normaliser::new(&batches, &cfg.tables.grounds);
+    let quality: Vec<_> = l
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| normaliser.quality(i, f))
+        .collect();
+    let searches = frame::searches(&mut l.files, &normaliser, &months, &l.kept_sources)
+        .map_err(Error::polars("building searches"))?;
+    let coverage =
+        frame::coverage(coverage_rows, &months).map_err(Error::polars("building coverage"))?;
+    // The report reads it too.
+    contract::CoverageRow::CONTRACT.check(&coverage, "the coverage table (src/normalise/frame.rs)")?;
+    Ok(Normalised {
+        searches,
+        coverage,
+        rejects: frame::rejects(&l.rejects, &months).map_err(Error::polars("building rejects"))?,
+        quality: frame::quality(&quality, &l.quality_files, &months)
+            .map_err(Error::polars("building quality"))?,
+        ledger_counts: (l.rows_read, l.rows_kept, l.rows_rejected),
+    })
+}
+
+/// The tables written so far, for the manifest, the summary and the report's links.
+struct Written {
+    out: PathBuf,
+    entries: Vec<manifest::TableEntry>,
+    tables: Vec<(String, usize)>,
+    documented: Vec<dictionary::Documented>,
+}
+
+impl Written {
+    fn new(out: &Path) -> Written {
+        Written {
+            out: out.to_path_buf(),
+            entries: Vec::new(),
+            tables: Vec::new(),
+            documented: Vec::new(),
+        }
+    }
+
+    fn parquet(&mut self, df: &mut DataFrame, dir: &Path, meta: &TableMeta) -> Result<()> {
+        let path = write::parquet(df, dir, meta)?;
+        self.record(meta, &path, df.height());
+        Ok(())
+    }
+
+    fn record(&mut self, meta: &TableMeta, path: &Path, rows: usize) {
+        self.entries.push(manifest::TableEntry {
+            name: meta.name.clone(),
+            path: relative(path, &self.out),
+            rows,
+        });
+        self.tables.push((meta.name.clone(), rows));
+    }
+}
+
+/// Builds and writes the aggregate tables, checking each against its contract as it is
+/// made; returns them by name when the charts and report will read them.
+///
+/// The searches table is written while the aggregate tables are built: compressing it keeps
+/// one core busy while the queries, often waiting on one another, leave it idle.
+fn build_tables(
+    cfg: &RunConfig,
+    searches: DataFrame,
+    coverage: &DataFrame,
+    dir: &Path,
+    written: &mut Written,
+) -> Result<Option<HashMap<String, DataFrame>>> {
+    let queries = tables::queries::load(&cfg.queries)?;
+    let mut by_name = HashMap::new();
+    let (searches_written, built) = std::thread::scope(|scope| {
+        let mut df = searches.clone();
+        let writer = scope.spawn(move || {
+            let meta: TableMeta = (&schema::SEARCHES).into();
+            let path = write::parquet(&mut df, dir, &meta)?;
+            Ok::<_, Error>((meta, path, df.height()))
+        });
+        let built = tables::build(queries, searches, coverage, &cfg.tables, |mut table| {
+            let path = write::parquet(&mut table.df, dir, &table.meta)?;
+            written.record(&table.meta, &path, table.df.height());
+            written
+                .documented
+                .push(dictionary::Documented::of(&table.meta, &table.df));
+            // Kept only for the charts and the report.
+            if cfg.charts {
+                by_name.insert(table.meta.name.clone(), table.df);
+            }
+            Ok(())
+        });
+        let done = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (done, built)
+    });
+    built?;
+    let (meta, path, rows) = searches_written?;
+    // The row-level searches table comes first in the manifest and the summary.
+    written.record(&meta, &path, rows);
+    written.entries.rotate_right(1);
+    written.tables.rotate_right(1);
+    Ok(cfg.charts.then_some(by_name))
+}
+
+/// What the charts' source lines say about the inputs.
+struct Presented<'a> {
+    synthetic: bool,
+    extracts: &'a [String],
+}
+
+/// CSV twins of the aggregate tables, the figures read from them, the charts and the report.
+/// Returns the number of charts drawn.
+fn present(
+    cfg: &RunConfig,
+    aggregates: &mut HashMap<String, DataFrame>,
+    coverage: &DataFrame,
+    inputs: &Presented,
+    written: &Written,
+    out: &Path,
+) -> Result<usize> {
+    let tables_dir = out.join("tables");
+    // For spreadsheet users of the report.
+    let csv: Vec<Result<PathBuf>> = aggregates
+        .par_iter_mut()
+        .map(|(name, df)| write::csv(df, &tables_dir, name))
+        .collect();
+    for written in csv {
+        written?;
+    }
+    let figures = figures::figures(&figures::Inputs {
+        tables: aggregates,
+        queries: &cfg.queries,
+        coverage,
+        reference: cfg.tables.reference.as_str(),
+        census: &cfg.tables.population.vintage,
+        merge_city_into_met: cfg.tables.merge_city_into_met,
+        synthetic: inputs.synthetic,
+        extracts: inputs.extracts.to_vec(),
+        grounds_categories: cfg
+            .tables
+            .grounds
+            .names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    })?;
+    let planned = charts::plan(&figures);
+    let rendered = charts::render_all(&planned, out)?;
+    debug!(charts = rendered.len(), "charts drawn");
+    let links: Vec<report::TableLink> = written
+        .entries
+        .iter()
+        .map(|t| report::TableLink {
+            name: t.name.clone(),
+            rows: t.rows,
+            parquet: t.path.clone(),
+            csv: aggregates
+                .contains_key(&t.name)
+                .then(|| format!("tables/{}.csv", t.name)),
+        })
+        .collect();
+    let mut documented: Vec<dictionary::Documented> =
+        schema::TABLES.iter().map(|t| (*t).into()).collect();
+    documented.extend(written.documented.iter().cloned());
+    report::write(
+        &report::Inputs {
+            figures: &figures,
+            charts: &rendered,
+            tables: &links,
+            dictionary: &documented,
+        },
+        out,
+    )?;
+    Ok(rendered.len())
+}
+
+fn relative(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}

@@ -1,0 +1,853 @@
+//! Charts: PNG for sharing and SVG for print, one set per area, drawn with plotters and an
+//! embedded font, in parallel and deterministically. [`plan`] decides what to draw from the
+//! figures; [`render_all`] draws it.
+
+pub mod canvas;
+pub mod draw;
+pub mod font;
+
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::normalise::vocab::{OutcomeClass, SearchGroup};
+use crate::present::figures::{AreaFigures, Figures, GROUPS, GroundsFigures, Period, Share, Split};
+use crate::reference::month::Month;
+use canvas::{Canvas, Frame, human, thousands};
+use draw::{BarRow, Body, ForestRow, StackRow};
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 675;
+
+/// Colour-blind-safe (Okabe–Ito) colours; each group keeps its colour in every chart.
+pub fn group_colour(group: &str) -> RGBColor {
+    match group {
+        "Asian" => RGBColor(230, 159, 0),
+        "Black" => RGBColor(0, 114, 178),
+        "Mixed" => RGBColor(204, 121, 167),
+        "White" => RGBColor(0, 158, 115),
+        "Other" => RGBColor(213, 94, 0),
+        "All" => RGBColor(51, 51, 51),
+        _ => RGBColor(153, 153, 153),
+    }
+}
+
+/// Okabe–Ito, then greys, for categories.
+const CATEGORY: [RGBColor; 10] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+    RGBColor(187, 187, 187),
+    RGBColor(120, 120, 120),
+];
+
+/// A chart to draw.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// Area the chart belongs to (force id or `england-and-wales`).
+    pub area: String,
+    /// File stem: `disparity`, `rates`, `trend-searches`, ...
+    pub id: String,
+    pub frame: Frame,
+    pub body: Body,
+    pub size: (u32, u32),
+}
+
+/// A drawn chart: where its files are, relative to the output folder.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Rendered {
+    pub area: String,
+    pub id: String,
+    pub png: String,
+    pub svg: String,
+    pub title: String,
+    pub alt: String,
+}
+
+pub fn group_label(group: &str) -> String {
+    match group {
+        "All" => "Everyone".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn period_words(p: &Period, area: &str) -> String {
+    let unit = if area == crate::reference::population::ENGLAND_AND_WALES {
+        "force-months"
+    } else {
+        "months"
+    };
+    if p.is_complete() {
+        format!("financial year {}", p.label)
+    } else {
+        format!(
+            "financial year {} (only {} of {} {unit} published)",
+            p.label, p.covered, p.possible
+        )
+    }
+}
+
+fn subtitle(f: &Figures, a: &AreaFigures, p: &Period, what: &str) -> String {
+    format!(
+        "{}, {}. {what} Ethnicity as the person described it (self-defined); {} populations.",
+        a.name,
+        period_words(p, &a.area),
+        f.census
+    )
+}
+
+fn source(f: &Figures) -> String {
+    if f.synthetic {
+        return format!(
+            "TEST DATA (synthetic or constructed for tests): not real searches. Populations: \
+             {}, ONS. Made with stopsearch {}.",
+            f.census,
+            crate::VERSION
+        );
+    }
+    let extracts = if f.extracts.is_empty() {
+        String::new()
+    } else {
+        format!(" and {}", f.extracts.join(", "))
+    };
+    format!(
+        "Source: data.police.uk stop and search{extracts}; {}, ONS. Made with stopsearch {}.",
+        f.census,
+        crate::VERSION
+    )
+}
+
+fn flag_note() -> String {
+    "† Hollow marker: fewer than 10 searches in one of the two groups, or residents are no fit \
+     denominator (City of London, few residents and many visitors). Do not headline these."
+        .to_owned()
+}
+
+fn not_stated_note(a: &AreaFigures) -> Option<String> {
+    a.not_stated_share.filter(|s| *s > 0.0).map(|s| {
+        format!(
+            "{}% of searches did not record the person's own description of their ethnicity and \
+             are in no group.",
+            human(s * 100.0)
+        )
+    })
+}
+
+/// Everything to draw for the figures: each area's charts, then the league and coverage charts
+/// of England and Wales.
+pub fn plan(f: &Figures) -> Vec<Chart> {
+    let mut charts: Vec<Chart> = f.areas.iter().flat_map(|a| area_charts(f, a)).collect();
+    charts.extend(league_chart(f));
+    charts.extend(coverage_chart(f));
+    charts
+}
+
+/// The forest plot of every force's rate ratio, when there is a league year.
+fn league_chart(f: &Figures) -> Option<Chart> {
+    let period = f.league_period.as_ref()?;
+    if f.league.is_empty() {
+        return None;
+    }
+    let rows: Vec<ForestRow> = f
+        .league
+        .iter()
+        .map(|r| ForestRow {
+            label: r.label.clone(),
+            estimate: r.ratio,
+            low: r.low,
+            high: r.high,
+            note: format!(
+                "{} v {}{}",
+                thousands(r.searches as i64),
+                thousands(r.reference_searches as i64),
+                r.period
+                    .as_ref()
+                    .filter(|p| !p.is_complete())
+                    .map(|p| format!(" ({}/12 mo)", p.covered))
+                    .unwrap_or_default()
+            ),
+            flagged: r.small_numbers || r.unsuitable,
+            colour: group_colour(&f.comparison),
+        })
+        .collect();
+    let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+    Some(Chart {
+        area: crate::reference::population::ENGLAND_AND_WALES.to_owned(),
+        id: "league".to_owned(),
+        frame: Frame {
+            title: format!(
+                "How often {} people were searched compared with {} people, force by force",
+                f.comparison, f.reference
+            ),
+            subtitle: format!(
+                "Rate ratio with its 95% interval, financial year {period}; 1 means the same \
+                 rate, 2 twice the rate. Searches of {} and of {} people beside each force. \
+                 Self-defined ethnicity; {} populations.",
+                f.comparison, f.reference, f.census
+            ),
+            footnotes: vec![
+                flag_note(),
+                "Forces with part of the year missing show how many months they published."
+                    .to_owned(),
+            ],
+            source: source(f),
+        },
+        body: Body::Forest {
+            rows,
+            axis: "Rate ratio (searches per 1,000 residents), log scale".to_owned(),
+        },
+        size: (WIDTH, height),
+    })
+}
+
+/// The grid of which forces published which months, so gaps read as gaps, not zeros.
+fn coverage_chart(f: &Figures) -> Option<Chart> {
+    if f.coverage.forces.is_empty() {
+        return None;
+    }
+    let statuses = ["submitted", "zero", "missing", "failed"];
+    let legend = vec![
+        ("Published".to_owned(), RGBColor(0, 114, 178)),
+        ("Published, no searches".to_owned(), RGBColor(86, 180, 233)),
+        ("Not published".to_owned(), RGBColor(221, 221, 221)),
+        ("File unreadable".to_owned(), RGBColor(213, 94, 0)),
+    ];
+    let rows: Vec<(String, Vec<usize>)> = f
+        .coverage
+        .forces
+        .iter()
+        .map(|(force, cells)| {
+            let cells = cells
+                .iter()
+                .map(|s| statuses.iter().position(|x| x == s).unwrap_or(2))
+                .collect();
+            (force.clone(), cells)
+        })
+        .collect();
+    let height = (260 + 18 * rows.len() as u32).max(HEIGHT);
+    let (first, last) = (
+        f.coverage
+            .months
+            .first()
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        f.coverage
+            .months
+            .last()
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+    );
+    Some(Chart {
+        area: crate::reference::population::ENGLAND_AND_WALES.to_owned(),
+        id: "coverage".to_owned(),
+        frame: Frame {
+            title: "Which forces published stop and search data, month by month".to_owned(),
+            subtitle: format!(
+                "Each row is a force, each column a month from {first} to {last}. A month \
+                 not published is missing data, not a month without searches."
+            ),
+            footnotes: vec![],
+            source: source(f),
+        },
+        body: Body::Grid {
+            rows,
+            months: f.coverage.months.clone(),
+            legend,
+        },
+        size: (WIDTH, height),
+    })
+}
+
+fn share_rows(shares: &[Share]) -> Vec<BarRow> {
+    shares
+        .iter()
+        .map(|s| share_bar(group_label(&s.group), s))
+        .collect()
+}
+
+fn stack_rows(splits: &[Split], categories: &[&str]) -> Vec<StackRow> {
+    splits
+        .iter()
+        .map(|s| StackRow {
+            label: group_label(&s.group),
+            total: s.total,
+            parts: categories
+                .iter()
+                .map(|c| s.parts.iter().find(|p| p.0 == *c).map_or(0, |p| p.1))
+                .collect(),
+        })
+        .collect()
+}
+
+/// A short name for a grounds category, to fit beside a bar.
+pub fn grounds_label(category: &str) -> String {
+    match category {
+        "smell_of_cannabis" => "smell".to_owned(),
+        "smell_only" => "smell only".to_owned(),
+        "smell_with_other_grounds" => "smell + other".to_owned(),
+        "no_smell" => "no smell".to_owned(),
+        "drugs_paraphernalia" => "paraphernalia".to_owned(),
+        "intelligence_or_information" => "intelligence".to_owned(),
+        "behaviour_or_demeanour" => "behaviour".to_owned(),
+        "seen_concealing_or_discarding" => "concealing".to_owned(),
+        "weapon_seen_or_reported" => "weapon".to_owned(),
+        "matches_description" => "description".to_owned(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// The searches a grounds chart describes, in words.
+pub fn grounds_searches(g: &GroundsFigures) -> &'static str {
+    if g.search_group == "drugs" {
+        "drug searches"
+    } else {
+        "searches"
+    }
+}
+
+/// The footnote of every share chart whose hollow bars mark small numbers.
+const SMALL_SHARE_NOTE: &str = "† Outlined bar: fewer than 20 searches behind the share.";
+
+const GROUNDS_SOURCE_NOTE: &str = "Grounds are what the officer wrote, from a force or FOI \
+    extract (data.police.uk publishes none), sorted into categories by the keyword rules in \
+    queries/grounds.toml; a text can mention several.";
+
+/// One bar of a share chart, hollow when fewer than 20 searches are behind it.
+fn share_bar(label: String, s: &Share) -> BarRow {
+    BarRow {
+        label,
+        value: s.share,
+        low: s.low,
+        high: s.high,
+        note: format!("{} of {}", thousands(s.n as i64), thousands(s.total as i64)),
+        flagged: s.total < 20,
+        colour: group_colour(&s.group),
+    }
+}
+
+/// How often smell (and smell alone) is given as the grounds, by group.
+fn grounds_smell_chart(s: &Scope, g: &GroundsFigures) -> Option<Chart> {
+    let searches = grounds_searches(g);
+    let mut rows = Vec::new();
+    for share in g.smell.iter().filter(|s| s.total > 0) {
+        rows.push(share_bar(
+            format!("{}: smell", group_label(&share.group)),
+            share,
+        ));
+        if let Some(only) = g.smell_only.iter().find(|o| o.group == share.group) {
+            rows.push(share_bar(
+                format!("{}: smell only", group_label(&share.group)),
+                only,
+            ));
+        }
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+    let chart = s.chart(
+        "grounds-smell",
+        format!("How often the grounds for {searches} gave the smell of cannabis"),
+        &format!(
+            "Share of each group's {searches} whose recorded grounds mention the smell of \
+             cannabis, and whose only ground was the smell, with 95% intervals."
+        ),
+        vec![
+            "The College of Policing's position is that the smell of cannabis alone will not \
+             normally justify a search."
+                .to_owned(),
+            GROUNDS_SOURCE_NOTE.to_owned(),
+            SMALL_SHARE_NOTE.to_owned(),
+        ],
+        Body::Bars {
+            rows,
+            axis: format!("Share of the group's {searches} with grounds recorded"),
+            percent: true,
+        },
+    );
+    Some(Chart {
+        size: (WIDTH, height),
+        ..chart
+    })
+}
+
+/// Find rates by what the grounds said, for the two groups compared.
+fn grounds_find_chart(s: &Scope, g: &GroundsFigures) -> Option<Chart> {
+    let (f, searches) = (s.f, grounds_searches(g));
+    let rows: Vec<BarRow> = g
+        .find
+        .iter()
+        .flat_map(|(category, shares)| {
+            [&f.comparison, &f.reference]
+                .into_iter()
+                .filter_map(|group| shares.iter().find(|s| &s.group == group && s.total > 0))
+                .map(|s| share_bar(format!("{}: {}", grounds_label(category), s.group), s))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let (title, what) = if g.measure == "outcome_linked" {
+        (
+            format!(
+                "How often {searches} found what they were looking for, by what the grounds said"
+            ),
+            "an outcome linked to the object of search",
+        )
+    } else {
+        (
+            format!("How often {searches} led to action, by what the grounds said"),
+            "an outcome other than no further action",
+        )
+    };
+    let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+    let chart = s.chart(
+        "grounds-find",
+        title,
+        &format!(
+            "Share of {searches} with {what}, with 95% intervals, by what the grounds mention, \
+             for {} and {} people.",
+            f.comparison, f.reference
+        ),
+        vec![
+            "smell only: the smell of cannabis was the only ground; smell + other: smell and \
+             something else; no smell: the grounds did not mention smell."
+                .to_owned(),
+            GROUNDS_SOURCE_NOTE.to_owned(),
+            SMALL_SHARE_NOTE.to_owned(),
+        ],
+        Body::Bars {
+            rows,
+            axis: format!("Share of {searches} with {what}"),
+            percent: true,
+        },
+    );
+    Some(Chart {
+        size: (WIDTH, height),
+        ..chart
+    })
+}
+
+/// What every chart of one area shares: the figures, the area and its headline year.
+struct Scope<'a> {
+    f: &'a Figures,
+    a: &'a AreaFigures,
+    p: &'a Period,
+    /// The footnote of a partial year, which the year's rate and share charts carry.
+    partial: Option<String>,
+}
+
+impl<'a> Scope<'a> {
+    fn new(f: &'a Figures, a: &'a AreaFigures, p: &'a Period) -> Self {
+        let partial = (!p.is_complete()).then(|| {
+            format!(
+                "A partial year: rates count the months published ({} of {}), so they are yearly \
+                 rates at the pace of those months.",
+                p.covered, p.possible
+            )
+        });
+        Self { f, a, p, partial }
+    }
+
+    /// A chart of the usual size with the area's usual subtitle.
+    fn chart(
+        &self,
+        id: &str,
+        title: String,
+        what: &str,
+        footnotes: Vec<String>,
+        body: Body,
+    ) -> Chart {
+        let frame = Frame {
+            title,
+            subtitle: subtitle(self.f, self.a, self.p, what),
+            footnotes,
+            source: source(self.f),
+        };
+        self.framed(id, frame, body)
+    }
+
+    /// A chart of the usual size with a frame of its own.
+    fn framed(&self, id: &str, frame: Frame, body: Body) -> Chart {
+        Chart {
+            area: self.a.area.clone(),
+            id: id.to_owned(),
+            frame,
+            body,
+            size: (WIDTH, HEIGHT),
+        }
+    }
+
+    /// `notes`, then the partial-year note if the year is partial.
+    fn with_partial(&self, notes: Vec<String>) -> Vec<String> {
+        with(notes, std::slice::from_ref(&self.partial))
+    }
+}
+
+/// `notes`, then each of `extra` that is there.
+fn with(mut notes: Vec<String>, extra: &[Option<String>]) -> Vec<String> {
+    notes.extend(extra.iter().flatten().cloned());
+    notes
+}
+
+/// Every chart of one area, in the order they are drawn and listed; none without a year.
+fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
+    let Some(p) = &a.period else {
+        return Vec::new();
+    };
+    let s = Scope::new(f, a, p);
+    let grounds = a.grounds.as_ref();
+    [
+        disparity_chart(&s),
+        rates_chart(&s),
+        trend_searches_chart(&s),
+        trend_ratio_chart(&s),
+        search_groups_chart(&s),
+        outcomes_chart(&s),
+        find_linked_chart(&s),
+        find_any_outcome_chart(&s),
+        out_of_court_chart(&s),
+        grounds.and_then(|g| grounds_smell_chart(&s, g)),
+        grounds.and_then(|g| grounds_find_chart(&s, g)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The forest plot of each group's rate ratio against the reference group.
+fn disparity_chart(s: &Scope) -> Option<Chart> {
+    let (f, a) = (s.f, s.a);
+    if a.ratios.is_empty() || a.no_resident_population {
+        return None;
+    }
+    let rows: Vec<ForestRow> = a
+        .ratios
+        .iter()
+        .map(|r| ForestRow {
+            label: r.label.clone(),
+            estimate: r.ratio,
+            low: r.low,
+            high: r.high,
+            note: format!(
+                "{} v {}",
+                thousands(r.searches as i64),
+                thousands(r.reference_searches as i64)
+            ),
+            flagged: r.small_numbers || r.unsuitable,
+            colour: group_colour(&r.label),
+        })
+        .collect();
+    Some(s.chart(
+        "disparity",
+        format!(
+            "How often each group was searched compared with {} people",
+            f.reference
+        ),
+        &format!(
+            "Rate ratio with its 95% interval: 1 means the same rate as {} people, 2 twice \
+             the rate. Searches of the group and of {} people beside each row.",
+            f.reference, f.reference
+        ),
+        with(vec![flag_note()], &[not_stated_note(a), s.partial.clone()]),
+        Body::Forest {
+            rows,
+            axis: "Rate ratio (searches per 1,000 residents), log scale".to_owned(),
+        },
+    ))
+}
+
+/// Searches per 1,000 residents of each group.
+fn rates_chart(s: &Scope) -> Option<Chart> {
+    let a = s.a;
+    if a.rates.is_empty() || a.no_resident_population {
+        return None;
+    }
+    let rows = a
+        .rates
+        .iter()
+        .map(|r| BarRow {
+            label: group_label(&r.group),
+            value: r.rate,
+            low: r.low,
+            high: r.high,
+            note: format!("{} searches", thousands(r.searches as i64)),
+            flagged: r.small_numbers || a.unsuitable_denominator,
+            colour: group_colour(&r.group),
+        })
+        .collect();
+    Some(s.chart(
+        "rates",
+        "Searches per 1,000 residents, by ethnic group".to_owned(),
+        "Searches in the year per 1,000 residents of each group, with 95% intervals.",
+        with(
+            vec![
+                "† Outlined bar: fewer than 20 searches, or residents are no fit denominator."
+                    .to_owned(),
+            ],
+            &[not_stated_note(a), s.partial.clone()],
+        ),
+        Body::Bars {
+            rows,
+            axis: "Searches per 1,000 residents a year".to_owned(),
+            percent: false,
+        },
+    ))
+}
+
+/// The area's months, and which of them have data; the trend charts need one covered month.
+fn trend_months(a: &AreaFigures) -> Option<(Vec<Month>, Vec<bool>)> {
+    let months: Vec<_> = a.monthly.iter().map(|m| m.month).collect();
+    let covered: Vec<bool> = a.monthly.iter().map(|m| m.searches.is_some()).collect();
+    covered.iter().any(|c| *c).then_some((months, covered))
+}
+
+/// Searches each month by group, with months not published shown as gaps.
+fn trend_searches_chart(s: &Scope) -> Option<Chart> {
+    let (f, a) = (s.f, s.a);
+    let (months, covered) = trend_months(a)?;
+    let mut series: Vec<(String, RGBColor, Vec<Option<f64>>)> = GROUPS
+        .iter()
+        .map(|g| {
+            let values = a
+                .monthly
+                .iter()
+                .map(|m| m.searches.as_ref().map(|s| *s.get(*g).unwrap_or(&0) as f64))
+                .collect();
+            (g.to_string(), group_colour(g), values)
+        })
+        .collect();
+    series.push((
+        "Not stated or missing".to_owned(),
+        group_colour("Not stated"),
+        a.monthly
+            .iter()
+            .map(|m| {
+                m.searches.as_ref().map(|s| {
+                    (s.get("Not stated").unwrap_or(&0) + s.get("Missing").unwrap_or(&0)) as f64
+                })
+            })
+            .collect(),
+    ));
+    let frame = Frame {
+        title: "Searches each month, by ethnic group".to_owned(),
+        subtitle: format!(
+            "{}, {} to {}. Grey columns are months with no data published: gaps, not zeros.",
+            a.name,
+            months.first().map(|m| m.to_string()).unwrap_or_default(),
+            months.last().map(|m| m.to_string()).unwrap_or_default()
+        ),
+        footnotes: vec![],
+        source: source(f),
+    };
+    let body = Body::Lines {
+        months,
+        series,
+        covered,
+        axis: "Searches in the month".to_owned(),
+    };
+    Some(s.framed("trend-searches", frame, body))
+}
+
+/// The comparison group's rate ratio month by month, when any month has one.
+fn trend_ratio_chart(s: &Scope) -> Option<Chart> {
+    let (f, a) = (s.f, s.a);
+    let (months, covered) = trend_months(a)?;
+    let points: Vec<_> = a.monthly.iter().map(|m| m.ratio).collect();
+    if !points.iter().any(|p| p.is_some()) || a.no_resident_population {
+        return None;
+    }
+    let frame = Frame {
+        title: format!(
+            "{} people's search rate compared with {} people's, month by month",
+            f.comparison, f.reference
+        ),
+        subtitle: format!(
+            "{}. Rate ratio with its 95% interval (shaded); the line at 1 means the same rate. \
+             Grey columns are months with no data. Self-defined ethnicity; {} populations.",
+            a.name, f.census
+        ),
+        footnotes: vec![],
+        source: source(f),
+    };
+    let body = Body::Band {
+        months,
+        points,
+        covered,
+        axis: "Rate ratio".to_owned(),
+        colour: group_colour(&f.comparison),
+    };
+    Some(s.framed("trend-ratio", frame, body))
+}
+
+/// A chart of how each group's searches split between `texts`, in colours of that order.
+fn stacked_chart(
+    s: &Scope,
+    id: &str,
+    title: &str,
+    what: &str,
+    splits: &[Split],
+    texts: &[&str],
+) -> Chart {
+    let categories: Vec<(String, RGBColor)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.replace('_', " "), CATEGORY[i]))
+        .collect();
+    s.chart(
+        id,
+        title.to_owned(),
+        what,
+        s.with_partial(vec![]),
+        Body::Stacked {
+            rows: stack_rows(splits, texts),
+            categories,
+        },
+    )
+}
+
+/// What the searches were for (object of search), by group.
+fn search_groups_chart(s: &Scope) -> Option<Chart> {
+    (!s.a.search_groups.is_empty()).then(|| {
+        stacked_chart(
+            s,
+            "search-groups",
+            "What the searches were for, by ethnic group",
+            "Share of each group's searches by object of search (what the officer was looking \
+             for, not the grounds).",
+            &s.a.search_groups,
+            SearchGroup::TEXTS,
+        )
+    })
+}
+
+/// What happened after the searches, by group.
+fn outcomes_chart(s: &Scope) -> Option<Chart> {
+    (!s.a.outcomes.is_empty()).then(|| {
+        stacked_chart(
+            s,
+            "outcomes",
+            "What happened after the search, by ethnic group",
+            "Share of each group's searches by outcome; unknown means the outcome was not \
+             recorded.",
+            &s.a.outcomes,
+            OutcomeClass::TEXTS,
+        )
+    })
+}
+
+/// A chart of one share of searches by group, drawn only when the groups compared both have
+/// recorded outcomes.
+fn share_chart(s: &Scope, id: &str, shares: &[Share], title: &str, what: &str) -> Option<Chart> {
+    let recorded = |g: &str| shares.iter().any(|s| s.group == g && s.total > 0);
+    if !recorded(&s.f.comparison) || !recorded(&s.f.reference) {
+        return None;
+    }
+    Some(s.chart(
+        id,
+        title.to_owned(),
+        what,
+        s.with_partial(vec![SMALL_SHARE_NOTE.to_owned()]),
+        Body::Bars {
+            rows: share_rows(shares),
+            axis: "Share of the group's searches".to_owned(),
+            percent: true,
+        },
+    ))
+}
+
+/// How often the search found what it was looking for.
+fn find_linked_chart(s: &Scope) -> Option<Chart> {
+    share_chart(
+        s,
+        "find-linked",
+        &s.a.find_linked,
+        "How often the search found what it was looking for, by ethnic group",
+        "Share of searches whose outcome was linked to the object of search, with 95% \
+         intervals; only months in which the force records this.",
+    )
+}
+
+/// How often a search led to any action.
+fn find_any_outcome_chart(s: &Scope) -> Option<Chart> {
+    share_chart(
+        s,
+        "find-any-outcome",
+        &s.a.find_action,
+        "How often a search led to any action, by ethnic group",
+        "Share of searches with any outcome other than no further action, with 95% \
+         intervals; searches with no recorded outcome left out.",
+    )
+}
+
+/// How often a search ended in an out-of-court disposal.
+fn out_of_court_chart(s: &Scope) -> Option<Chart> {
+    share_chart(
+        s,
+        "out-of-court",
+        &s.a.out_of_court,
+        "Out-of-court disposals, by ethnic group",
+        "Share of each group's searches ending in a cannabis or khat warning, penalty \
+         notice, community resolution or caution, with 95% intervals.",
+    )
+}
+
+fn draw_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &Chart,
+) -> std::result::Result<(), String> {
+    let canvas = Canvas::new(area);
+    let (top, bottom) = canvas::draw_frame(&canvas, &chart.frame)?;
+    draw::draw(&canvas, &chart.body, top, bottom)?;
+    area.present().map_err(canvas::err)
+}
+
+/// Draws one chart to `<dir>/<area>/<id>.png` and `.svg`.
+pub fn render(chart: &Chart, out: &Path) -> Result<Rendered> {
+    font::register();
+    let dir = out.join("charts").join(&chart.area);
+    std::fs::create_dir_all(&dir).map_err(Error::write(&dir))?;
+    let png: PathBuf = dir.join(format!("{}.png", chart.id));
+    let svg: PathBuf = dir.join(format!("{}.svg", chart.id));
+    let failed = |path: &Path, e: String| Error::Write {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    };
+    {
+        let area = BitMapBackend::new(&png, chart.size).into_drawing_area();
+        draw_chart(&area, chart).map_err(|e| failed(&png, e))?;
+    }
+    let mut text = String::new();
+    {
+        let area = SVGBackend::with_string(&mut text, chart.size).into_drawing_area();
+        draw_chart(&area, chart).map_err(|e| failed(&svg, e))?;
+    }
+    std::fs::write(&svg, text).map_err(Error::write(&svg))?;
+    let rel = |p: &Path| {
+        p.strip_prefix(out)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    Ok(Rendered {
+        area: chart.area.clone(),
+        id: chart.id.clone(),
+        png: rel(&png),
+        svg: rel(&svg),
+        title: chart.frame.title.clone(),
+        alt: format!("{}. {}", chart.frame.title, chart.frame.subtitle),
+    })
+}
+
+/// Draws every chart in parallel; the result keeps the order of `charts`.
+pub fn render_all(charts: &[Chart], out: &Path) -> Result<Vec<Rendered>> {
+    charts.par_iter().map(|c| render(c, out)).collect()
+}

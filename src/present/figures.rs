@@ -1,0 +1,746 @@
+//! Figures: the numbers the charts and the report show, read from the aggregate tables once
+//! and shaped per area, so a chart and the sentence under it quote the same values.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use polars::prelude::DataFrame;
+
+use crate::error::{Error, Result};
+use crate::reference::forces;
+use crate::tables::contract::{
+    CoverageRow, DisparityRow, FindRateRow, GroundsOutcomeRow, GroundsRow, OutcomeRow, RateRow,
+    Row,
+};
+use crate::reference::month::Month;
+use crate::reference::population::ENGLAND_AND_WALES;
+
+/// Groups with a Census count, in display order.
+pub const GROUPS: [&str; 5] = ["Asian", "Black", "Mixed", "White", "Other"];
+
+/// A period the figures are about, with how much of it the data cover.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Period {
+    /// `2022/23`.
+    pub label: String,
+    /// Force-months with data.
+    pub covered: u32,
+    /// Force-months in a full year for the area (12 per force).
+    pub possible: u32,
+}
+
+impl Period {
+    pub fn is_complete(&self) -> bool {
+        self.covered >= self.possible
+    }
+}
+
+/// A rate ratio against the reference group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    pub label: String,
+    pub ratio: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub searches: u64,
+    pub reference_searches: u64,
+    pub small_numbers: bool,
+    pub unsuitable: bool,
+    pub undefined: bool,
+    pub not_stated_share: Option<f64>,
+    pub if_not_stated_in_group: Option<f64>,
+    pub if_not_stated_in_reference: Option<f64>,
+    /// The financial year, for league rows.
+    pub period: Option<Period>,
+}
+
+/// A rate per 1,000 residents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rate {
+    pub group: String,
+    pub rate: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub searches: u64,
+    pub population: Option<u64>,
+    pub small_numbers: bool,
+}
+
+/// A share with its interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    pub group: String,
+    pub n: u64,
+    pub total: u64,
+    pub share: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub small_numbers: bool,
+}
+
+/// How one group's searches split between categories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    pub group: String,
+    pub total: u64,
+    /// (category, searches), in the order of the categories.
+    pub parts: Vec<(String, u64)>,
+}
+
+/// One month of an area's series; `None` fields are months without data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthPoint {
+    pub month: Month,
+    /// Searches by group (GROUPS, then Not stated and Missing) when the month is covered.
+    pub searches: Option<BTreeMap<String, u64>>,
+    /// Comparison group against the reference: (ratio, low, high).
+    pub ratio: Option<(f64, f64, Option<f64>)>,
+}
+
+/// What officers wrote as the grounds for searches in the headline year, where a force or FOI
+/// extract carries grounds text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroundsFigures {
+    /// The searches described: `drugs` when drug searches have grounds text, else `all`.
+    pub search_group: String,
+    /// By group: share of searches whose grounds mention the smell of cannabis.
+    pub smell: Vec<Share>,
+    /// By group: share of searches whose only ground is the smell of cannabis.
+    pub smell_only: Vec<Share>,
+    /// Find rate by grounds category: (category, shares for the comparison group, the
+    /// reference group and everyone).
+    pub find: Vec<(String, Vec<Share>)>,
+    /// `outcome_linked` where the force records it, else `outcome_other_than_nfa`.
+    pub measure: String,
+}
+
+/// The grounds categories that say how smell figured, first in the find-rate chart.
+pub const SMELL_CATEGORIES: [&str; 3] = ["smell_only", "smell_with_other_grounds", "no_smell"];
+
+#[derive(Debug, Clone)]
+pub struct AreaFigures {
+    /// Force id or `england-and-wales`.
+    pub area: String,
+    pub name: String,
+    /// The headline financial year: the latest the area covers in full, else the latest with
+    /// any data.
+    pub period: Option<Period>,
+    pub ratios: Vec<Ratio>,
+    pub rates: Vec<Rate>,
+    pub monthly: Vec<MonthPoint>,
+    /// By ethnic group: search_group split of the headline year.
+    pub search_groups: Vec<Split>,
+    /// By ethnic group: outcome class split of the headline year.
+    pub outcomes: Vec<Split>,
+    pub find_linked: Vec<Share>,
+    pub find_action: Vec<Share>,
+    pub out_of_court: Vec<Share>,
+    /// Share of the area's searches whose self-defined ethnicity was not stated or empty.
+    pub not_stated_share: Option<f64>,
+    pub all_searches: u64,
+    pub unsuitable_denominator: bool,
+    pub no_resident_population: bool,
+    /// Only where an extract with grounds text covers the area.
+    pub grounds: Option<GroundsFigures>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CoverageGrid {
+    pub months: Vec<Month>,
+    /// (force id, status per month: `submitted`, `zero`, `missing`, `failed`).
+    pub forces: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Figures {
+    /// The inputs are test data (made by `stopsearch synth`, or an extract constructed for
+    /// tests): every chart and page says so.
+    pub synthetic: bool,
+    /// Names of the force or FOI extracts read (from their mapping files), for source lines.
+    pub extracts: Vec<String>,
+    pub census: String,
+    pub reference: String,
+    /// The group whose ratio to the reference the trend and league show (Black, or White
+    /// when Black is the reference).
+    pub comparison: String,
+    /// England & Wales first, then each force with data, by name.
+    pub areas: Vec<AreaFigures>,
+    /// Black/White (comparison/reference) ratio of every force for `league_period`.
+    pub league: Vec<Ratio>,
+    pub league_period: Option<String>,
+    pub coverage: CoverageGrid,
+}
+
+/// A table's typed rows, indexed by area: each area's figures then read only that area's
+/// rows, in table order.
+struct ByArea<T> {
+    rows: Vec<T>,
+    index: HashMap<String, Vec<usize>>,
+}
+
+impl<T> ByArea<T> {
+    fn new(rows: Vec<T>, area: impl Fn(&T) -> &str) -> ByArea<T> {
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            index.entry(area(r).to_owned()).or_default().push(i);
+        }
+        ByArea { rows, index }
+    }
+
+    fn of<'a>(&'a self, area: &str) -> impl Iterator<Item = &'a T> + 'a {
+        self.index
+            .get(area)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&i| &self.rows[i])
+    }
+}
+
+/// Rows that are a share with its interval: outcomes, find rates and the grounds tables.
+trait ShareRow {
+    fn period_type(&self) -> &str;
+    fn period(&self) -> &str;
+    fn ethnicity(&self) -> &str;
+    fn share(&self) -> Share;
+}
+
+macro_rules! share_rows {
+    ($($t:ty),*) => {$(
+        impl ShareRow for $t {
+            fn period_type(&self) -> &str {
+                &self.period_type
+            }
+            fn period(&self) -> &str {
+                &self.period
+            }
+            fn ethnicity(&self) -> &str {
+                &self.ethnicity
+            }
+            fn share(&self) -> Share {
+                Share {
+                    group: self.ethnicity.clone(),
+                    n: self.n,
+                    total: self.total,
+                    share: self.share,
+                    low: self.share_ci_low,
+                    high: self.share_ci_high,
+                    small_numbers: self.small_numbers,
+                }
+            }
+        }
+    )*};
+}
+share_rows!(OutcomeRow, FindRateRow, GroundsRow, GroundsOutcomeRow);
+
+/// The tables the figures read, each through its contract.
+struct Views {
+    rates: ByArea<RateRow>,
+    disparity: ByArea<DisparityRow>,
+    outcomes: ByArea<OutcomeRow>,
+    find_rates: ByArea<FindRateRow>,
+    grounds: ByArea<GroundsRow>,
+    grounds_outcomes: ByArea<GroundsOutcomeRow>,
+}
+
+/// A table's rows, read into its contract's struct (the contract was checked when the table
+/// was built); a table no query made is an error naming it.
+fn rows_of<T: Row>(tables: &HashMap<String, DataFrame>, queries: &Path) -> Result<Vec<T>> {
+    let contract = &T::CONTRACT;
+    let file = queries.join(format!("{}.sql", contract.table));
+    let df = tables.get(contract.table).ok_or_else(|| Error::Contract {
+        file: file.display().to_string(),
+        table: contract.table.to_owned(),
+        column: contract.columns[0].0.to_owned(),
+        problem: "the table was not built (no query makes it)".to_owned(),
+    })?;
+    T::read(df)
+}
+
+impl Views {
+    fn read(tables: &HashMap<String, DataFrame>, queries: &Path) -> Result<Views> {
+        Ok(Views {
+            rates: ByArea::new(rows_of(tables, queries)?, |r: &RateRow| &r.area),
+            disparity: ByArea::new(rows_of(tables, queries)?, |r: &DisparityRow| &r.area),
+            outcomes: ByArea::new(rows_of(tables, queries)?, |r: &OutcomeRow| &r.area),
+            find_rates: ByArea::new(rows_of(tables, queries)?, |r: &FindRateRow| &r.area),
+            grounds: ByArea::new(rows_of(tables, queries)?, |r: &GroundsRow| &r.area),
+            grounds_outcomes: ByArea::new(rows_of(tables, queries)?, |r: &GroundsOutcomeRow| {
+                &r.area
+            }),
+        })
+    }
+}
+
+pub fn area_name(area: &str) -> String {
+    if area == ENGLAND_AND_WALES {
+        return "England and Wales".to_owned();
+    }
+    forces::by_id(area).map_or_else(|| area.to_owned(), |f| f.name.to_owned())
+}
+
+/// Financial-year rows of `rates` (search_group `all`, ethnicity `All`): coverage per area.
+fn years_by_area(rates: &ByArea<RateRow>) -> BTreeMap<String, Vec<Period>> {
+    let mut out: BTreeMap<String, Vec<Period>> = BTreeMap::new();
+    for r in &rates.rows {
+        if r.period_type == "financial_year" && r.search_group == "all" && r.ethnicity == "All" {
+            out.entry(r.area.clone()).or_default().push(Period {
+                label: r.period.clone(),
+                covered: r.force_months_covered as u32,
+                possible: 12,
+            });
+        }
+    }
+    out
+}
+
+/// Forces that count towards each area (to know how many force-months make a full year).
+fn forces_per_area(coverage: &[CoverageRow], merge_city: bool) -> BTreeMap<String, u32> {
+    let mut out: BTreeMap<String, u32> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for row in coverage {
+        if !seen.insert(row.force.as_str()) {
+            continue;
+        }
+        if let Some(f) = forces::by_id(&row.force) {
+            for a in crate::reference::population::areas_of(f, merge_city) {
+                *out.entry(a.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Picks the headline year: the latest complete one, else the latest with data.
+fn headline(mut years: Vec<Period>, forces: u32) -> Option<Period> {
+    for y in &mut years {
+        y.possible = 12 * forces.max(1);
+    }
+    years.sort_by(|a, b| a.label.cmp(&b.label));
+    years
+        .iter()
+        .rev()
+        .find(|y| y.is_complete())
+        .or(years.last())
+        .cloned()
+}
+
+pub struct Inputs<'a> {
+    /// The aggregate tables by name, as built.
+    pub tables: &'a HashMap<String, DataFrame>,
+    /// The folder of the SQL files, to name the file behind a broken contract.
+    pub queries: &'a Path,
+    pub coverage: &'a DataFrame,
+    pub reference: &'a str,
+    pub census: &'a str,
+    pub merge_city_into_met: bool,
+    pub synthetic: bool,
+    pub extracts: Vec<String>,
+    /// The grounds classifier's categories, in rule order.
+    pub grounds_categories: Vec<String>,
+}
+
+/// The figures of every area, read from the tables through their contracts.
+pub fn figures(inp: &Inputs) -> Result<Figures> {
+    let v = Views::read(inp.tables, inp.queries)?;
+    let coverage_rows = CoverageRow::read(inp.coverage)?;
+    let comparison = if inp.reference == "Black" {
+        "White"
+    } else {
+        "Black"
+    };
+    let per_area = forces_per_area(&coverage_rows, inp.merge_city_into_met);
+    let years = years_by_area(&v.rates);
+    let coverage = coverage_grid(&coverage_rows);
+    let mut areas: Vec<AreaFigures> = years
+        .iter()
+        .map(|(area, ys)| {
+            let period = headline(ys.clone(), per_area.get(area).copied().unwrap_or(1));
+            area_figures(
+                &v,
+                &coverage.months,
+                area,
+                period,
+                comparison,
+                inp.reference,
+                &inp.grounds_categories,
+            )
+        })
+        .collect();
+    areas.sort_by_key(|a| (a.area != ENGLAND_AND_WALES, a.name.clone()));
+
+    // The league: the latest financial year that some force covers in full, else the latest
+    // with any data.
+    let force_years: Vec<Period> = years
+        .iter()
+        .filter(|(a, _)| *a != ENGLAND_AND_WALES)
+        .flat_map(|(_, ys)| ys.clone())
+        .collect();
+    let league_period = force_years
+        .iter()
+        .filter(|y| y.covered >= 12)
+        .map(|y| y.label.clone())
+        .max()
+        .or_else(|| force_years.iter().map(|y| y.label.clone()).max());
+    let league = league_period
+        .as_ref()
+        .map(|p| league(&v.disparity, p, comparison, &years))
+        .unwrap_or_default();
+    Ok(Figures {
+        synthetic: inp.synthetic,
+        extracts: inp.extracts.clone(),
+        census: inp.census.to_owned(),
+        reference: inp.reference.to_owned(),
+        comparison: comparison.to_owned(),
+        areas,
+        league,
+        league_period,
+        coverage,
+    })
+}
+
+impl DisparityRow {
+    fn ratio(&self) -> Ratio {
+        Ratio {
+            label: self.ethnicity.clone(),
+            ratio: self.rate_ratio,
+            low: self.ratio_ci_low,
+            high: self.ratio_ci_high,
+            searches: self.searches,
+            reference_searches: self.reference_searches,
+            small_numbers: self.small_numbers,
+            unsuitable: self.resident_denominator_unsuitable,
+            undefined: self.undefined_ratio,
+            not_stated_share: self.not_stated_share,
+            if_not_stated_in_group: self.ratio_if_not_stated_in_group,
+            if_not_stated_in_reference: self.ratio_if_not_stated_in_reference,
+            period: None,
+        }
+    }
+}
+
+fn league(
+    d: &ByArea<DisparityRow>,
+    period: &str,
+    comparison: &str,
+    years: &BTreeMap<String, Vec<Period>>,
+) -> Vec<Ratio> {
+    let mut rows: Vec<Ratio> = d
+        .rows
+        .iter()
+        .filter(|r| {
+            r.period_type == "financial_year"
+                && r.period == period
+                && r.search_group == "all"
+                && r.ethnicity == comparison
+                && r.area != ENGLAND_AND_WALES
+        })
+        .map(|r| {
+            let mut ratio = r.ratio();
+            ratio.period = years
+                .get(&r.area)
+                .and_then(|ys| ys.iter().find(|y| y.label == period).cloned());
+            ratio.label = area_name(&r.area);
+            ratio
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.ratio
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.ratio.unwrap_or(f64::NEG_INFINITY))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    rows
+}
+
+/// An area's rates in the headline year, its monthly searches by group and the denominator
+/// flags.
+struct AreaRates {
+    rates: Vec<Rate>,
+    monthly: BTreeMap<Month, BTreeMap<String, u64>>,
+    all_searches: u64,
+    unsuitable_denominator: bool,
+    no_resident_population: bool,
+}
+
+fn area_rates(rates: &ByArea<RateRow>, area: &str, fy: &str) -> AreaRates {
+    let mut out = AreaRates {
+        rates: Vec::new(),
+        monthly: BTreeMap::new(),
+        all_searches: 0,
+        unsuitable_denominator: false,
+        no_resident_population: false,
+    };
+    for r in rates.of(area).filter(|r| r.search_group == "all") {
+        let group = r.ethnicity.as_str();
+        match r.period_type.as_str() {
+            "financial_year" if r.period == fy => {
+                out.unsuitable_denominator |= r.resident_denominator_unsuitable;
+                out.no_resident_population |= r.no_resident_population;
+                if group == "All" {
+                    out.all_searches = r.searches;
+                }
+                if GROUPS.contains(&group) || group == "All" {
+                    out.rates.push(Rate {
+                        group: group.to_owned(),
+                        rate: r.rate_per_1000,
+                        low: r.rate_ci_low,
+                        high: r.rate_ci_high,
+                        searches: r.searches,
+                        population: r.population,
+                        small_numbers: r.small_numbers,
+                    });
+                }
+            }
+            "month" if group != "All" => {
+                if let Ok(m) = r.period.parse() {
+                    out.monthly
+                        .entry(m)
+                        .or_default()
+                        .insert(group.to_owned(), r.searches);
+                }
+            }
+            _ => {}
+        }
+    }
+    out.rates = order_by_group(out.rates, |r| r.group.as_str());
+    out
+}
+
+/// How each group's searches of the headline year split between the categories of a
+/// table's `category` column (`all` and the `out_of_court` subtotal left out).
+fn splits<'a, T: 'a>(
+    rows: impl Iterator<Item = &'a T>,
+    fy: &str,
+    fields: impl Fn(&T) -> (&str, &str, &str, &str, &str, u64),
+) -> Vec<Split> {
+    let mut by: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+    for r in rows {
+        // `search_group` is empty for a table without one.
+        let (period_type, period, search_group, group, cat, value) = fields(r);
+        let wanted = period_type == "financial_year"
+            && period == fy
+            && (GROUPS.contains(&group) || group == "All")
+            && cat != "all"
+            && cat != "out_of_court"
+            && search_group != "all";
+        if wanted {
+            by.entry(group.to_owned())
+                .or_default()
+                .push((cat.to_owned(), value));
+        }
+    }
+    let splits: Vec<Split> = by
+        .into_iter()
+        .map(|(group, mut parts)| {
+            parts.sort();
+            Split {
+                total: parts.iter().map(|p| p.1).sum(),
+                group,
+                parts,
+            }
+        })
+        .collect();
+    order_by_group(splits, |s| s.group.as_str())
+}
+
+/// The shares of an area's headline-year rows that pass `keep`, one per ethnic group.
+fn shares<'a, T: ShareRow + 'a>(
+    rows: impl Iterator<Item = &'a T>,
+    fy: &str,
+    keep: impl Fn(&T) -> bool,
+) -> Vec<Share> {
+    let rows: Vec<Share> = rows
+        .filter(|r| {
+            r.period_type() == "financial_year"
+                && r.period() == fy
+                && (GROUPS.contains(&r.ethnicity()) || r.ethnicity() == "All")
+                && keep(r)
+        })
+        .map(ShareRow::share)
+        .collect();
+    order_by_group(rows, |s| s.group.as_str())
+}
+
+fn area_figures(
+    v: &Views,
+    span: &[Month],
+    area: &str,
+    period: Option<Period>,
+    comparison: &str,
+    reference: &str,
+    order: &[String],
+) -> AreaFigures {
+    let fy = period.as_ref().map(|p| p.label.clone()).unwrap_or_default();
+    let fy = fy.as_str();
+    let ratios: Vec<Ratio> = v
+        .disparity
+        .of(area)
+        .filter(|r| r.period_type == "financial_year" && r.period == fy && r.search_group == "all")
+        .map(DisparityRow::ratio)
+        .collect();
+    let ratios = order_by_group(ratios, |r| r.label.as_str());
+    let rates = area_rates(&v.rates, area, fy);
+    let month_ratios: BTreeMap<&str, (f64, f64, Option<f64>)> = v
+        .disparity
+        .of(area)
+        .filter(|r| r.period_type == "month" && r.search_group == "all" && r.ethnicity == comparison)
+        .filter_map(|r| Some((r.period.as_str(), (r.rate_ratio?, r.ratio_ci_low?, r.ratio_ci_high))))
+        .collect();
+    let monthly = span
+        .iter()
+        .map(|m| MonthPoint {
+            month: *m,
+            searches: rates.monthly.get(m).cloned(),
+            ratio: month_ratios.get(m.to_string().as_str()).copied(),
+        })
+        .collect();
+    let search_groups = splits(v.rates.of(area), fy, |r: &RateRow| {
+        let g = r.search_group.as_str();
+        (&r.period_type, &r.period, g, &r.ethnicity, g, r.searches)
+    });
+    // The outcomes table covers all searches, with no search group to leave out.
+    let outcomes = splits(v.outcomes.of(area), fy, |r: &OutcomeRow| {
+        (&r.period_type, &r.period, "", &r.ethnicity, &r.outcome_class, r.n)
+    });
+    let find = |measure: &'static str| {
+        move |r: &FindRateRow| r.search_group == "all" && r.measure == measure
+    };
+    let find_linked = shares(v.find_rates.of(area), fy, find("outcome_linked"));
+    let find_action = shares(v.find_rates.of(area), fy, find("outcome_other_than_nfa"));
+    let out_of_court = shares(v.outcomes.of(area), fy, |r: &OutcomeRow| {
+        r.outcome_class == "out_of_court"
+    });
+    let not_stated_share = ratios.iter().find_map(|r| r.not_stated_share);
+    let grounds = grounds_figures(v, area, fy, comparison, reference, order);
+    AreaFigures {
+        area: area.to_owned(),
+        name: area_name(area),
+        period,
+        ratios,
+        rates: rates.rates,
+        monthly,
+        search_groups,
+        outcomes,
+        find_linked,
+        find_action,
+        out_of_court,
+        not_stated_share,
+        all_searches: rates.all_searches,
+        unsuitable_denominator: rates.unsuitable_denominator,
+        no_resident_population: rates.no_resident_population,
+        grounds,
+    }
+}
+
+/// The grounds figures of an area's headline year, if an extract gives it grounds text.
+fn grounds_figures(
+    v: &Views,
+    area: &str,
+    fy: &str,
+    comparison: &str,
+    reference: &str,
+    order: &[String],
+) -> Option<GroundsFigures> {
+    let g = &v.grounds;
+    let described = |group: &str| {
+        g.of(area).any(|r| {
+            r.period_type == "financial_year"
+                && r.period == fy
+                && r.search_group == group
+                && r.ethnicity == "All"
+                && r.total > 0
+        })
+    };
+    let search_group = if described("drugs") {
+        "drugs"
+    } else if described("all") {
+        "all"
+    } else {
+        return None;
+    };
+    let category = |c: &'static str| {
+        move |r: &GroundsRow| r.search_group == search_group && r.category == c
+    };
+    let smell = shares(g.of(area), fy, category(crate::normalise::grounds::SMELL));
+    let smell_only = shares(g.of(area), fy, category("smell_only"));
+    let o = &v.grounds_outcomes;
+    let of = |r: &GroundsOutcomeRow, measure: &str| r.search_group == search_group && r.measure == measure;
+    let linked_recorded = o.of(area).any(|r| {
+        of(r, "outcome_linked")
+            && r.period == fy
+            && r.category == "any_grounds"
+            && r.ethnicity == "All"
+            && r.total > 0
+    });
+    let measure = if linked_recorded {
+        "outcome_linked"
+    } else {
+        "outcome_other_than_nfa"
+    };
+    // How smell figured, then the other categories in rule order (smell itself is split
+    // between the first three).
+    let categories: Vec<String> = SMELL_CATEGORIES
+        .iter()
+        .map(|c| c.to_string())
+        .chain(
+            order
+                .iter()
+                .filter(|c| c.as_str() != crate::normalise::grounds::SMELL)
+                .cloned(),
+        )
+        .collect();
+    let reference_and_comparison =
+        |s: &Share| s.group == comparison || s.group == "All" || s.group == reference;
+    let find = categories
+        .into_iter()
+        .map(|c| {
+            let rows = shares(o.of(area), fy, |r| of(r, measure) && r.category == c)
+                .into_iter()
+                .filter(|s| reference_and_comparison(s))
+                .collect();
+            (c, rows)
+        })
+        .collect();
+    Some(GroundsFigures {
+        search_group: search_group.to_owned(),
+        smell,
+        smell_only,
+        find,
+        measure: measure.to_owned(),
+    })
+}
+
+/// Orders rows by [`GROUPS`], then `All`.
+fn order_by_group<T>(mut rows: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    let rank = |g: &str| GROUPS.iter().position(|x| *x == g).unwrap_or(GROUPS.len());
+    rows.sort_by_key(|r| rank(key(r)));
+    rows
+}
+
+fn coverage_grid(coverage: &[CoverageRow]) -> CoverageGrid {
+    let mut months: Vec<Month> = coverage.iter().filter_map(|r| r.month.parse().ok()).collect();
+    months.sort();
+    months.dedup();
+    let mut by_force: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    for r in coverage {
+        by_force
+            .entry(&r.force)
+            .or_default()
+            .insert(&r.month, &r.status);
+    }
+    let forces = by_force
+        .into_iter()
+        .map(|(f, statuses)| {
+            let row = months
+                .iter()
+                .map(|m| {
+                    statuses
+                        .get(m.to_string().as_str())
+                        .map_or_else(|| "missing".to_owned(), |s| (*s).to_owned())
+                })
+                .collect();
+            (f.to_owned(), row)
+        })
+        .collect();
+    CoverageGrid { months, forces }
+}

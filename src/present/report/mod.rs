@@ -1,0 +1,254 @@
+//! The report: `index.html` (England and Wales, the league, coverage, the forces, the data and
+//! how to read it), one page per force and the data dictionary, as static files that open from
+//! disk with no server and no network. Pages come from templates (minijinja); every chart has
+//! a reading generated from the same figures it draws.
+
+pub mod words;
+
+use std::path::{Path, PathBuf};
+
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use crate::present::charts::Rendered;
+use crate::present::charts::canvas::thousands;
+use crate::output::dictionary::Documented;
+use crate::error::{Error, Result};
+use crate::present::figures::{AreaFigures, Figures};
+use crate::reference::population::ENGLAND_AND_WALES;
+
+/// A table offered for download.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableLink {
+    pub name: String,
+    pub rows: usize,
+    pub parquet: String,
+    pub csv: Option<String>,
+}
+
+pub struct Inputs<'a> {
+    pub figures: &'a Figures,
+    pub charts: &'a [Rendered],
+    pub tables: &'a [TableLink],
+    pub dictionary: &'a [Documented],
+}
+
+#[derive(Serialize)]
+struct ChartView {
+    id: String,
+    png: String,
+    svg: String,
+    alt: String,
+    reading: String,
+}
+
+/// The reading under a chart.
+pub fn reading(f: &Figures, area: Option<&AreaFigures>, chart_id: &str) -> String {
+    let Some(a) = area else {
+        return String::new();
+    };
+    match chart_id {
+        "disparity" => words::disparity_reading(f, a),
+        "rates" => words::rates_reading(f, a),
+        "trend-searches" | "trend-ratio" => words::trend_reading(f, a),
+        "search-groups" => words::search_groups_reading(f, a),
+        "outcomes" => words::outcomes_reading(f, a),
+        "find-linked" => words::share_reading(
+            f,
+            a,
+            &a.find_linked,
+            "the search found what it was looking for (an outcome linked to the object of \
+             search) in",
+        ),
+        "find-any-outcome" => words::share_reading(
+            f,
+            a,
+            &a.find_action,
+            "some action other than no further action followed",
+        ),
+        "out-of-court" => words::share_reading(
+            f,
+            a,
+            &a.out_of_court,
+            "an out-of-court disposal (cannabis or khat warning, penalty notice, community \
+             resolution or caution) followed",
+        ),
+        "grounds-smell" => words::grounds_smell_reading(f, a),
+        "grounds-find" => words::grounds_find_reading(a),
+        "league" => words::league_reading(f),
+        "coverage" => words::coverage_reading(f),
+        _ => String::new(),
+    }
+}
+
+fn caveats(a: &AreaFigures) -> Vec<String> {
+    let mut out = Vec::new();
+    if a.no_resident_population {
+        out.push(
+            "British Transport Police polices the railways and has no resident population: its \
+             searches are counted, but there are no rates per resident, and it is left out of \
+             England and Wales rates."
+                .to_owned(),
+        );
+    }
+    if a.unsuitable_denominator {
+        out.push(
+            "The City of London has 8,584 residents and far more workers and visitors: rates \
+             per resident overstate how often people there are searched. Run with \
+             --merge-city-into-met to count it with the Met."
+                .to_owned(),
+        );
+    }
+    if let Some(p) = &a.period
+        && !p.is_complete()
+    {
+        let unit = if a.area == ENGLAND_AND_WALES {
+            "force-months"
+        } else {
+            "months"
+        };
+        out.push(format!(
+            "The latest year is incomplete: {} of {} {unit} published. Missing months are gaps, \
+             not zeros.",
+            p.covered, p.possible
+        ));
+    }
+    out
+}
+
+fn serde_value<T: Serialize>(x: T) -> Value {
+    Value::from(minijinja::value::Serde(x))
+}
+
+fn env() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("templates/base.html")),
+        ("charts.html", include_str!("templates/charts.html")),
+        ("index.html", include_str!("templates/index.html")),
+        ("force.html", include_str!("templates/force.html")),
+        ("dictionary.html", include_str!("templates/dictionary.html")),
+    ] {
+        env.add_template(name, source)
+            .expect("the built-in templates are valid");
+    }
+    env
+}
+
+fn chart_views(f: &Figures, charts: &[Rendered], area: &str) -> Vec<ChartView> {
+    let figures = f.areas.iter().find(|a| a.area == area);
+    charts
+        .iter()
+        .filter(|c| c.area == area)
+        .map(|c| ChartView {
+            id: c.id.clone(),
+            png: c.png.clone(),
+            svg: c.svg.clone(),
+            alt: c.alt.clone(),
+            reading: reading(f, figures, &c.id),
+        })
+        .collect()
+}
+
+/// Writes the report into `out`; returns the pages written.
+pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
+    let env = env();
+    let f = inp.figures;
+    let render = |template: &str, ctx: minijinja::Value| -> Result<String> {
+        env.get_template(template)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| Error::Invariant(format!("report template {template}: {e}")))
+    };
+    let mut pages = Vec::new();
+    let mut put = |path: PathBuf, html: String| -> Result<()> {
+        crate::output::write::atomic(&path, html.as_bytes())?;
+        pages.push(path);
+        Ok(())
+    };
+    let national = f.areas.iter().find(|a| a.area == ENGLAND_AND_WALES);
+    let forces: Vec<_> = f
+        .areas
+        .iter()
+        .filter(|a| a.area != ENGLAND_AND_WALES)
+        .map(|a| {
+            let ratio = a
+                .ratios
+                .iter()
+                .find(|r| r.label == f.comparison)
+                .and_then(|r| r.ratio)
+                .map(words::ratio_text)
+                .unwrap_or_else(|| "–".to_owned());
+            context! {
+                id => a.area.clone(),
+                name => a.name.clone(),
+                period => a.period.as_ref().map(|p| if p.is_complete() {
+                    p.label.clone()
+                } else {
+                    format!("{} ({} of {} months)", p.label, p.covered, p.possible)
+                }).unwrap_or_default(),
+                searches => thousands(a.all_searches as i64),
+                ratio => ratio,
+            }
+        })
+        .collect();
+    let index = render(
+        "index.html",
+        context! {
+            title => "Stop and search in England and Wales, by ethnicity",
+            synthetic => f.synthetic,
+            root => "",
+            census => f.census.clone(),
+            version => crate::VERSION,
+            reference => f.reference.clone(),
+            comparison => f.comparison.clone(),
+            headline => national.map(|a| words::disparity_reading(f, a)).unwrap_or_default(),
+            caveats => national.map(caveats).unwrap_or_default(),
+            charts => serde_value(chart_views(f, inp.charts, ENGLAND_AND_WALES)),
+            forces => forces,
+            tables => serde_value(inp.tables),
+        },
+    )?;
+    put(out.join("index.html"), index)?;
+    for a in f.areas.iter().filter(|a| a.area != ENGLAND_AND_WALES) {
+        let html = render(
+            "force.html",
+            context! {
+                title => format!("Stop and search by ethnicity: {}", a.name),
+                synthetic => f.synthetic,
+                root => "../",
+                census => f.census.clone(),
+                version => crate::VERSION,
+                id => a.area.clone(),
+                name => a.name.clone(),
+                headline => words::disparity_reading(f, a),
+                caveats => caveats(a),
+                charts => serde_value(chart_views(f, inp.charts, &a.area)),
+            },
+        )?;
+        put(out.join("forces").join(format!("{}.html", a.area)), html)?;
+    }
+    let tables: Vec<_> = inp
+        .dictionary
+        .iter()
+        .map(|t| {
+            context! {
+                name => t.name.clone(),
+                description => t.description.clone(),
+                columns => serde_value(&t.columns),
+            }
+        })
+        .collect();
+    let dictionary = render(
+        "dictionary.html",
+        context! {
+            title => "stopsearch data dictionary",
+            synthetic => f.synthetic,
+            root => "",
+            census => f.census.clone(),
+            version => crate::VERSION,
+            tables => tables,
+        },
+    )?;
+    put(out.join("data-dictionary.html"), dictionary)?;
+    Ok(pages)
+}

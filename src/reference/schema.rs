@@ -1,0 +1,321 @@
+//! What the tables are: the row-level tables' columns described once (the aggregate tables
+//! describe theirs in their SQL files), and the metadata every written table carries. Read
+//! by the stage that builds a table and by the one that writes and documents it.
+
+pub struct ColumnDoc {
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub description: &'static str,
+}
+
+pub struct TableDoc {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub columns: &'static [ColumnDoc],
+}
+
+const fn c(name: &'static str, kind: &'static str, description: &'static str) -> ColumnDoc {
+    ColumnDoc {
+        name,
+        kind,
+        description,
+    }
+}
+
+pub const SEARCHES: TableDoc = TableDoc {
+    name: "searches",
+    description: "One row per search as published on data.police.uk, with labels from both \
+        vocabulary eras normalised. Sorted by force, month and source line.",
+    columns: &[
+        c(
+            "force",
+            "category",
+            "data.police.uk force id, from the file name (e.g. `metropolitan`, `btp`).",
+        ),
+        c(
+            "month",
+            "category",
+            "Month of the file the row came from, `YYYY-MM` (for an extract, the month of the search's local date). Not the month of `datetime`: timestamps are UTC and a month's file holds rows from the last evening of the previous month.",
+        ),
+        c("year", "int32", "Calendar year of `month`."),
+        c(
+            "financial_year",
+            "category",
+            "Financial year of `month`, April to March, written `2022/23`.",
+        ),
+        c(
+            "datetime",
+            "timestamp (ms, UTC)",
+            "Date and time of the search as published, in UTC (an extract's local UK times are converted). Null for an extract row with a date and no time.",
+        ),
+        c(
+            "type",
+            "category",
+            "`Person search`, `Person and Vehicle search` or `Vehicle search`.",
+        ),
+        c(
+            "gender",
+            "category",
+            "As published: `Male`, `Female`, `Other`.",
+        ),
+        c(
+            "age_range",
+            "category",
+            "As published: `under 10`, `10-17`, `18-24`, `25-34`, `over 34`.",
+        ),
+        c(
+            "self_defined_ethnicity",
+            "category",
+            "Self-defined ethnicity exactly as published, in either label scheme (e.g. `Black or Black British - African (B2)` or `Black/African/Caribbean/Black British - African`).",
+        ),
+        c(
+            "ethnicity",
+            "category",
+            "Broad self-defined group: `Asian`, `Black`, `Mixed`, `White`, `Other`, `Not stated`; null if the field was empty. `Other ethnic group - Not stated` and `Not Stated (NS)` are `Not stated`, never `Other`. Chinese is `Asian` in both eras, as in the Census.",
+        ),
+        c(
+            "ethnicity_detailed",
+            "category",
+            "Census 2021 detailed group (column name of the population table, e.g. `black_african`); `white_all_other` and `other_all` for the old-scheme W9 and O9 labels, which span several 2021 groups; null if not stated or empty.",
+        ),
+        c(
+            "officer_defined_ethnicity",
+            "category",
+            "Ethnicity as recorded by the officer, as published (`White`, `Black`, `Asian`, `Other`, `Mixed`). A separate variable, never mixed into self-defined figures.",
+        ),
+        c(
+            "legislation",
+            "category",
+            "Power used, as published (e.g. `Misuse of Drugs Act 1971 (section 23)`).",
+        ),
+        c(
+            "object_of_search",
+            "category",
+            "What the officer was looking for, as published (e.g. `Controlled drugs`). Not the grounds for the search: data.police.uk publishes no grounds.",
+        ),
+        c(
+            "search_group",
+            "category",
+            "What the search was for, from object of search, or from the legislation when the object is empty or generic: `drugs`, `weapons`, `stolen_goods`, `going_equipped`, `criminal_damage`, `fireworks`, `other`, `unknown`. See the README for the rule.",
+        ),
+        c(
+            "outcome",
+            "category",
+            "Outcome exactly as published, in either scheme.",
+        ),
+        c(
+            "outcome_class",
+            "category",
+            "Outcome on one scale for both eras: `no_further_action`, `arrest`, `summons_or_charge`, `caution`, `community_resolution`, `cannabis_or_khat_warning`, `penalty_notice`, `other`, or `unknown` (empty).",
+        ),
+        c(
+            "outcome_linked",
+            "boolean",
+            "Whether the outcome was linked to the object of search; null where the force leaves it empty (the Met always does).",
+        ),
+        c(
+            "strip_search",
+            "boolean",
+            "Removal of more than just outer clothing; null where not recorded.",
+        ),
+        c(
+            "part_of_operation",
+            "boolean",
+            "Whether the search was part of a policing operation; null where not recorded.",
+        ),
+        c(
+            "policing_operation",
+            "category",
+            "Name of the policing operation, as published (empty in all data seen).",
+        ),
+        c(
+            "latitude",
+            "float64",
+            "Anonymised location (a snap point, not the exact place); null if not published.",
+        ),
+        c("longitude", "float64", "See `latitude`."),
+        c(
+            "source_file",
+            "category",
+            "Input the row came from: path relative to the folder given on the command line, `archive.zip!member`, or `extract.xlsx#YYYY-MM` for one month of an extract.",
+        ),
+        c(
+            "source_line",
+            "uint32",
+            "Line in the source CSV (the header is line 1), position in the API response's array (from 1), or row of an extract's spreadsheet.",
+        ),
+        c(
+            "grounds_text",
+            "string",
+            "The officer's stated grounds for the search, as written, from a force or FOI extract read with `--mapping`. Null for data.police.uk rows: data.police.uk publishes no grounds.",
+        ),
+        c(
+            "grounds_categories",
+            "string",
+            "What the grounds text mentions, by the rules in `queries/grounds.toml`, in rule order separated by `;` (e.g. `smell_of_cannabis;behaviour_or_demeanour`); `other` when none applies. Null without grounds text.",
+        ),
+        c(
+            "smell_only",
+            "boolean",
+            "The smell of cannabis is the only ground found (the College of Policing position is that smell alone will not normally justify a search). Null without grounds text.",
+        ),
+    ],
+};
+
+pub const COVERAGE: TableDoc = TableDoc {
+    name: "coverage",
+    description: "One row per force x month over the span of months the run covers. A missing \
+        submission (no file) is never counted as zero searches.",
+    columns: &[
+        c("force", "category", "data.police.uk force id."),
+        c(
+            "force_name",
+            "string",
+            "Force name as given by data.police.uk.",
+        ),
+        c(
+            "pfa_code",
+            "string",
+            "ONS police force area code; null for British Transport Police, which has no resident population.",
+        ),
+        c("month", "category", "`YYYY-MM`."),
+        c("year", "int32", "Calendar year of `month`."),
+        c(
+            "financial_year",
+            "category",
+            "Financial year of `month` (April to March), `2022/23`.",
+        ),
+        c(
+            "status",
+            "category",
+            "`submitted` (a file with rows), `zero` (a file with only the header: no searches), `missing` (no file: no count exists), or `failed` (a file that could not be read, recorded under --keep-going).",
+        ),
+        c("rows", "uint32", "Rows kept in the searches table."),
+        c(
+            "rejected",
+            "uint32",
+            "Rows that could not be read (see rejects).",
+        ),
+        c(
+            "source_file",
+            "string",
+            "Input the month was read from; null if missing.",
+        ),
+        c(
+            "superseded",
+            "string",
+            "Other inputs that carried the same force-month and were not read, separated by `; `. A loose CSV beats an archive member, which beats an API response; between two of the same kind, the one whose name sorts last (the newest `YYYY-MM.zip`).",
+        ),
+        c(
+            "problem",
+            "string",
+            "Why a `failed` file could not be read.",
+        ),
+    ],
+};
+
+pub const REJECTS: TableDoc = TableDoc {
+    name: "rejects",
+    description: "Every row that could not be read, with its text as found. For every input, \
+        rows read = rows in searches + rows here.",
+    columns: &[
+        c("force", "category", "Force id of the file."),
+        c("month", "category", "Month of the file, `YYYY-MM`."),
+        c("source_file", "string", "Input the row came from."),
+        c(
+            "source_line",
+            "uint32",
+            "Line in the file (header = 1), or position in the API array.",
+        ),
+        c(
+            "reason",
+            "string",
+            "Why the row was rejected: wrong field count, missing or unparseable date, undecodable bytes, not a JSON object.",
+        ),
+        c(
+            "raw_text",
+            "string",
+            "The row as found, at most 4 KiB; bytes that are not UTF-8 shown as U+FFFD.",
+        ),
+    ],
+};
+
+pub const QUALITY: TableDoc = TableDoc {
+    name: "quality",
+    description: "Data quality per force-month: the share of empty fields in each column, \
+        labels not in the known vocabularies, unreadable values, not-stated ethnicity, recoded \
+        rows and timestamps outside the month.",
+    columns: &[
+        c("force", "category", "Force id."),
+        c("month", "category", "`YYYY-MM`."),
+        c("source_file", "string", "Input measured."),
+        c(
+            "column",
+            "string",
+            "Column of the searches table measured (`*` for the whole row).",
+        ),
+        c(
+            "measure",
+            "string",
+            "`null` (empty field), `unknown_label` (a label not in the known vocabulary, given in `label`; kept raw, mapped to other or null), `invalid_value` (present but unreadable, e.g. a latitude of `abc`; published as null), `not_stated` (self-defined ethnicity not stated), `recoded_windows_1252` (rows that were not UTF-8), `datetime_outside_month` (timestamp over an hour outside the file's month).",
+        ),
+        c(
+            "label",
+            "string",
+            "The label or value concerned, for `unknown_label` and `invalid_value`.",
+        ),
+        c("count", "uint32", "Rows concerned."),
+        c("rows", "uint32", "Rows kept from the file."),
+        c("share", "float64", "`count / rows`."),
+    ],
+};
+
+pub const TABLES: [&TableDoc; 4] = [&SEARCHES, &COVERAGE, &REJECTS, &QUALITY];
+
+pub fn table(name: &str) -> Option<&'static TableDoc> {
+    TABLES.iter().copied().find(|t| t.name == name)
+}
+
+/// What a table is and what its columns mean.
+#[derive(Debug, Clone)]
+pub struct TableMeta {
+    pub name: String,
+    pub description: String,
+    pub columns: Vec<(String, String)>,
+}
+
+impl From<&TableDoc> for TableMeta {
+    fn from(doc: &TableDoc) -> Self {
+        TableMeta {
+            name: doc.name.to_owned(),
+            description: doc.description.to_owned(),
+            columns: doc
+                .columns
+                .iter()
+                .map(|c| (c.name.to_owned(), c.description.to_owned()))
+                .collect(),
+        }
+    }
+}
+
+impl TableMeta {
+    /// Key-value pairs for the Parquet footer: `stopsearch.description`, and one
+    /// `stopsearch.column.<name>` per column.
+    pub fn key_values(&self) -> Vec<(String, String)> {
+        let mut kv = vec![
+            ("stopsearch.version".to_owned(), crate::VERSION.to_owned()),
+            ("stopsearch.table".to_owned(), self.name.clone()),
+            (
+                "stopsearch.description".to_owned(),
+                self.description.clone(),
+            ),
+        ];
+        kv.extend(
+            self.columns
+                .iter()
+                .map(|(name, doc)| (format!("stopsearch.column.{name}"), doc.clone())),
+        );
+        kv
+    }
+}
+

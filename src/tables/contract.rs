@@ -1,0 +1,392 @@
+//! Typed table contracts: the columns, and their types, that the figures, charts and report
+//! read from each table. They are checked once, as each table is built, so a query that
+//! renames or drops a column the report quotes stops the run with an error naming the SQL
+//! file, the table and the column, instead of publishing blanks or zeros. Rows are then read
+//! into the structs declared here, never through lookups with defaults.
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// A column type as the presentation layer reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text, enum or categorical, never null.
+    Text,
+    /// An unsigned or signed integer, never null.
+    Count,
+    /// An integer that may be null (a population with no Census count).
+    OptionalCount,
+    /// A floating-point number that may be null (a rate with no denominator).
+    Number,
+    /// A boolean, never null.
+    Flag,
+}
+
+impl Kind {
+    fn accepts(self, dtype: &DataType) -> bool {
+        match self {
+            Kind::Text => matches!(
+                dtype,
+                DataType::String | DataType::Enum(..) | DataType::Categorical(..)
+            ),
+            Kind::Count | Kind::OptionalCount => dtype.is_integer(),
+            Kind::Number => dtype.is_float(),
+            Kind::Flag => dtype.is_bool(),
+        }
+    }
+
+    fn nullable(self) -> bool {
+        matches!(self, Kind::OptionalCount | Kind::Number)
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Count => "an integer count",
+            Kind::OptionalCount => "an integer",
+            Kind::Number => "a floating-point number",
+            Kind::Flag => "a boolean",
+        }
+    }
+}
+
+/// What one table must hold for the presentation layer.
+#[derive(Debug)]
+pub struct Contract {
+    pub table: &'static str,
+    pub columns: &'static [(&'static str, Kind)],
+}
+
+impl Contract {
+    /// Checks a built table against the contract; `file` is the SQL file (or the stage) that
+    /// made it, for the message.
+    pub fn check(&self, df: &DataFrame, file: &str) -> Result<()> {
+        let broken = |column: &str, problem: String| Error::Contract {
+            file: file.to_owned(),
+            table: self.table.to_owned(),
+            column: column.to_owned(),
+            problem,
+        };
+        for &(name, kind) in self.columns {
+            let Ok(column) = df.column(name) else {
+                return Err(broken(name, "no such column".to_owned()));
+            };
+            if !kind.accepts(column.dtype()) {
+                return Err(broken(
+                    name,
+                    format!("is {}, not {}", column.dtype(), kind.describe()),
+                ));
+            }
+            if !kind.nullable() && column.null_count() > 0 {
+                return Err(broken(
+                    name,
+                    format!("has {} null values", column.null_count()),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A table's rows as typed structs.
+pub trait Row: Sized {
+    const CONTRACT: Contract;
+    /// Reads every row; the table must have passed [`Contract::check`].
+    fn read(df: &DataFrame) -> Result<Vec<Self>>;
+}
+
+/// Every contract, for the check after the tables are built.
+pub const ALL: [&Contract; 7] = [
+    &RateRow::CONTRACT,
+    &DisparityRow::CONTRACT,
+    &OutcomeRow::CONTRACT,
+    &FindRateRow::CONTRACT,
+    &GroundsRow::CONTRACT,
+    &GroundsOutcomeRow::CONTRACT,
+    &CoverageRow::CONTRACT,
+];
+
+/// The contract of the named table, if the presentation layer reads it.
+pub fn of(table: &str) -> Option<&'static Contract> {
+    ALL.iter().copied().find(|c| c.table == table)
+}
+
+fn invariant(table: &str, column: &str, e: PolarsError) -> Error {
+    Error::Invariant(format!(
+        "{table}.{column} passed its contract but could not be read: {e}"
+    ))
+}
+
+/// Readers for each [`Kind`], one vector per column.
+pub mod read {
+    use super::*;
+
+    pub fn text(df: &DataFrame, table: &str, name: &str) -> Result<Vec<String>> {
+        let fail = |e| invariant(table, name, e);
+        let column = df
+            .column(name)
+            .and_then(|c| c.cast(&DataType::String))
+            .map_err(fail)?;
+        let values = column.str().map_err(fail)?;
+        values
+            .iter()
+            .map(|v| {
+                v.map(str::to_owned)
+                    .ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null")))
+            })
+            .collect()
+    }
+
+    pub fn optional_count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<u64>>> {
+        let fail = |e| invariant(table, name, e);
+        let column = df
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Int64))
+            .map_err(fail)?;
+        Ok(column
+            .i64()
+            .map_err(fail)?
+            .iter()
+            .map(|v| v.map(|v| v.max(0) as u64))
+            .collect())
+    }
+
+    pub fn count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<u64>> {
+        optional_count(df, table, name)?
+            .into_iter()
+            .map(|v| v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null"))))
+            .collect()
+    }
+
+    pub fn number(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<f64>>> {
+        let fail = |e| invariant(table, name, e);
+        let column = df
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Float64))
+            .map_err(fail)?;
+        Ok(column.f64().map_err(fail)?.iter().collect())
+    }
+
+    pub fn flag(df: &DataFrame, table: &str, name: &str) -> Result<Vec<bool>> {
+        let fail = |e| invariant(table, name, e);
+        let column = df.column(name).map_err(fail)?;
+        column
+            .bool()
+            .map_err(fail)?
+            .iter()
+            .map(|v| v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null"))))
+            .collect()
+    }
+}
+
+/// Declares a row struct, its contract and its reader from one list of columns, so the
+/// columns read and the columns checked can never differ.
+macro_rules! rows {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident from $table:literal {
+            $($field:ident: $kind:ident),* $(,)?
+        }
+    )*) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name {
+            $(pub $field: rows!(@type $kind)),*
+        }
+
+        impl Row for $name {
+            const CONTRACT: Contract = Contract {
+                table: $table,
+                columns: &[$((stringify!($field), Kind::$kind)),*],
+            };
+
+            fn read(df: &DataFrame) -> Result<Vec<Self>> {
+                $(let mut $field = rows!(@read $kind, df, $table, stringify!($field))?.into_iter();)*
+                Ok((0..df.height())
+                    .map(|_| $name {
+                        $($field: $field.next().expect("one value per row")),*
+                    })
+                    .collect())
+            }
+        }
+    )*};
+    (@type Text) => { String };
+    (@type Count) => { u64 };
+    (@type OptionalCount) => { Option<u64> };
+    (@type Number) => { Option<f64> };
+    (@type Flag) => { bool };
+    (@read Text, $df:expr, $t:expr, $c:expr) => { read::text($df, $t, $c) };
+    (@read Count, $df:expr, $t:expr, $c:expr) => { read::count($df, $t, $c) };
+    (@read OptionalCount, $df:expr, $t:expr, $c:expr) => { read::optional_count($df, $t, $c) };
+    (@read Number, $df:expr, $t:expr, $c:expr) => { read::number($df, $t, $c) };
+    (@read Flag, $df:expr, $t:expr, $c:expr) => { read::flag($df, $t, $c) };
+}
+
+rows! {
+    /// `rates.sql`: searches and rates per 1,000 by area, period, search group and group.
+    RateRow from "rates" {
+        area: Text,
+        period_type: Text,
+        period: Text,
+        search_group: Text,
+        ethnicity: Text,
+        searches: Count,
+        population: OptionalCount,
+        force_months_covered: Count,
+        rate_per_1000: Number,
+        rate_ci_low: Number,
+        rate_ci_high: Number,
+        small_numbers: Flag,
+        resident_denominator_unsuitable: Flag,
+        no_resident_population: Flag,
+    }
+
+    /// `disparity.sql`: rate ratios against the reference group.
+    DisparityRow from "disparity" {
+        area: Text,
+        period_type: Text,
+        period: Text,
+        search_group: Text,
+        ethnicity: Text,
+        searches: Count,
+        reference_searches: Count,
+        rate_ratio: Number,
+        ratio_ci_low: Number,
+        ratio_ci_high: Number,
+        small_numbers: Flag,
+        resident_denominator_unsuitable: Flag,
+        undefined_ratio: Flag,
+        not_stated_share: Number,
+        ratio_if_not_stated_in_group: Number,
+        ratio_if_not_stated_in_reference: Number,
+    }
+
+    /// `outcomes.sql`: outcome classes as shares of each group's searches (all searches: it
+    /// has no search group).
+    OutcomeRow from "outcomes" {
+        area: Text,
+        period_type: Text,
+        period: Text,
+        ethnicity: Text,
+        outcome_class: Text,
+        n: Count,
+        total: Count,
+        share: Number,
+        share_ci_low: Number,
+        share_ci_high: Number,
+        small_numbers: Flag,
+    }
+
+    /// `find_rates.sql`: the share of searches that found something, by measure.
+    FindRateRow from "find_rates" {
+        area: Text,
+        period_type: Text,
+        period: Text,
+        search_group: Text,
+        ethnicity: Text,
+        measure: Text,
+        n: Count,
+        total: Count,
+        share: Number,
+        share_ci_low: Number,
+        share_ci_high: Number,
+        small_numbers: Flag,
+    }
+
+    /// `grounds.sql`: the share of searches whose grounds fall in each category.
+    GroundsRow from "grounds" {
+        area: Text,
+        period_type: Text,
+        period: Text,
+        search_group: Text,
+        ethnicity: Text,
+        category: Text,
+        n: Count,
+        total: Count,
+        share: Number,
+        share_ci_low: Number,
+        share_ci_high: Number,
+        small_numbers: Flag,
+    }
+
+    /// `grounds_outcomes.sql`: find rates by grounds category.
+    GroundsOutcomeRow from "grounds_outcomes" {
+        area: Text,
+        period_type: Text,
+        period: Text,
+        search_group: Text,
+        ethnicity: Text,
+        category: Text,
+        measure: Text,
+        n: Count,
+        total: Count,
+        share: Number,
+        share_ci_low: Number,
+        share_ci_high: Number,
+        small_numbers: Flag,
+    }
+
+    /// The `coverage` table (built in code, not SQL): each force-month's status.
+    CoverageRow from "coverage" {
+        force: Text,
+        month: Text,
+        status: Text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> DataFrame {
+        df!(
+            "force" => ["merseyside", "dorset"],
+            "month" => ["2024-01", "2024-02"],
+            "status" => ["submitted", "missing"],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_table_that_keeps_its_contract_is_read_into_rows() {
+        let df = frame();
+        CoverageRow::CONTRACT.check(&df, "the coverage stage").unwrap();
+        let rows = CoverageRow::read(&df).unwrap();
+        assert_eq!(rows[1].force, "dorset");
+        assert_eq!(rows[1].status, "missing");
+    }
+
+    #[test]
+    fn a_missing_mistyped_or_null_column_is_named() {
+        let message = |df: DataFrame| {
+            CoverageRow::CONTRACT
+                .check(&df, "queries/x.sql")
+                .unwrap_err()
+                .to_string()
+        };
+        let missing = message(frame().drop("status").unwrap());
+        assert!(
+            missing.contains("queries/x.sql")
+                && missing.contains("coverage")
+                && missing.contains("`status`")
+                && missing.contains("no such column"),
+            "{missing}"
+        );
+        let mut df = frame();
+        df.with_column(Column::new("status".into(), [1u32, 2])).unwrap();
+        assert!(message(df).contains("not text"));
+        let mut df = frame();
+        df.with_column(Column::new("month".into(), [Some("2024-01"), None]))
+            .unwrap();
+        assert!(message(df).contains("1 null values"));
+    }
+
+    #[test]
+    fn every_table_has_one_contract() {
+        let mut names: Vec<_> = ALL.iter().map(|c| c.table).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+    }
+}

@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+"""Writes tests/cases/<table>/expected.csv from counts made by hand.
+
+Every count below was made by reading the rows in tests/cases/<table>/input/ (each case's
+README.md says which rows make which count). This script only turns those counts into the
+derived figures (rates, ratios, shares and their 95% intervals) with scipy, by the formulas in
+the README ("Statistics") and shared/reference/methods.md §4.2. It never runs stopsearch and
+never reads its output, so the expected values are independent of the program.
+
+Populations are read from fixtures/population/census2021_population_by_ethnicity_pfa22.csv.
+
+Usage: compute_expected.py            write every expected.csv
+       compute_expected.py --check    fail if any expected.csv is out of date
+"""
+import csv
+import io
+import sys
+from pathlib import Path
+
+from scipy import stats
+from scipy.optimize import brentq
+from scipy.stats.contingency import relative_risk
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+ALPHA = 0.05
+GROUPS = ["Asian", "Black", "Mixed", "White", "Other"]
+CENSUS = "Census 2021"
+
+PFA = {"merseyside": "E23000004", "dorset": "E23000039"}
+with open(ROOT / "fixtures/population/census2021_population_by_ethnicity_pfa22.csv") as f:
+    _rows = {r["PFA22CD"]: r for r in csv.DictReader(f)}
+
+
+def pop(force, ethnicity):
+    """Census 2021 residents of a force's PFA; None for Not stated and Missing."""
+    column = {"All": "total"}.get(ethnicity, ethnicity.lower())
+    if ethnicity in ("Not stated", "Missing"):
+        return None
+    return int(_rows[PFA[force]][column])
+
+
+# ---------------------------------------------------------------------------------------------
+# The statistics, written from the formulas (not from the Rust code).
+
+
+def garwood(n):
+    """Exact Poisson 95% limits for a count: chi-square form of Garwood (1936)."""
+    low = 0.0 if n == 0 else stats.chi2.ppf(ALPHA / 2, 2 * n) / 2
+    high = stats.chi2.ppf(1 - ALPHA / 2, 2 * n + 2) / 2
+    return low, high
+
+
+def rate(n, exposure):
+    """rate per 1,000 per year with its Garwood interval; None without exposure."""
+    if exposure is None:
+        return None, None, None
+    low, high = garwood(n)
+    k = 1000 / exposure
+    return n * k, low * k, high * k
+
+
+def midp_limits(x, n):
+    """Mid-p limits for a binomial x of n (methods.md §4.2 formula 7)."""
+    if x == 0:
+        low = 0.0
+    else:
+        # P(X > x) + P(X = x)/2 = a/2, increasing in p.
+        low = brentq(lambda p: stats.binom.sf(x, n, p) + stats.binom.pmf(x, n, p) / 2 - ALPHA / 2,
+                     1e-12, 1 - 1e-12, xtol=1e-15)
+    if x == n:
+        high = 1.0
+    else:
+        # P(X < x) + P(X = x)/2 = a/2, decreasing in p.
+        high = brentq(lambda p: stats.binom.cdf(x - 1, n, p) + stats.binom.pmf(x, n, p) / 2 - ALPHA / 2,
+                      1e-12, 1 - 1e-12, xtol=1e-15)
+    return low, high
+
+
+def rate_ratio(n1, e1, n0, e0):
+    """(N1/E1)/(N0/E0), exact conditional (Clopper-Pearson on the split) and mid-p limits.
+
+    Returns ratio, exact low, exact high, mid-p low, mid-p high; None where undefined (0/0:
+    everything) or infinite (N0 = 0: the ratio and both upper limits)."""
+    if n1 + n0 == 0:
+        return (None,) * 5
+    n = n1 + n0
+    cp = stats.binomtest(n1, n).proportion_ci(confidence_level=1 - ALPHA, method="exact")
+    mp = midp_limits(n1, n)
+
+    def theta(p):
+        return None if p >= 1 else p / (1 - p) * e0 / e1
+
+    ratio = None if n0 == 0 else (n1 / e1) / (n0 / e0)
+    return ratio, theta(cp.low), theta(cp.high), theta(mp[0]), theta(mp[1])
+
+
+def wilson(k, n):
+    """Share with its Wilson 95% interval (scipy's, without continuity correction)."""
+    if n == 0:
+        return None, None, None
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=1 - ALPHA, method="wilson")
+    # At k = 0 and k = n the limit is exactly 0 or 1.
+    low = 0.0 if k == 0 else ci.low
+    high = 1.0 if k == n else ci.high
+    return k / n, low, high
+
+
+def katz(k1, n1, k0, n0):
+    """Ratio of shares with the Katz log interval (scipy's relative_risk); the ratio is None
+    when the reference share is 0 or a total is 0, the interval None when k1 = 0."""
+    if n1 == 0 or n0 == 0 or k0 == 0:
+        return None, None, None
+    rr = relative_risk(k1, n1, k0, n0)
+    if k1 == 0:
+        return rr.relative_risk, None, None
+    ci = rr.confidence_interval(confidence_level=1 - ALPHA)
+    return rr.relative_risk, ci.low, ci.high
+
+
+def share_row(k, n, rk, rn, small=20):
+    """The columns every share table adds from n, total, reference_n, reference_total."""
+    s, lo, hi = wilson(k, n)
+    ratio, rlo, rhi = katz(k, n, rk, rn)
+    return {
+        "n": k, "total": n, "reference_n": rk, "reference_total": rn,
+        "share": s, "share_ci_low": lo, "share_ci_high": hi,
+        "reference_share": None if rn == 0 else rk / rn,
+        "share_ratio": ratio, "share_ratio_ci_low": rlo, "share_ratio_ci_high": rhi,
+        "small_numbers": n < small or rn < small,
+    }
+
+
+def exposure(ethnicity, months):
+    """population, force_months_covered, exposure for `months` = {force: months covered}."""
+    fmc = sum(months.values())
+    if ethnicity in ("Not stated", "Missing"):
+        return None, fmc, None
+    population = sum(pop(f, ethnicity) for f, m in months.items() if m > 0)
+    return population, fmc, sum(pop(f, ethnicity) * m for f, m in months.items()) / 12
+
+
+# ---------------------------------------------------------------------------------------------
+# The cases. Keys first, then the counts made by hand.
+
+
+def rates():
+    # months covered per force in each period (README: merseyside 2025-03, 2025-04 submitted,
+    # 2025-05 missing; dorset 2025-03 missing, 2025-04 submitted, 2025-05 zero).
+    FY2425 = {"merseyside": 1, "dorset": 0}
+    FY2526 = {"merseyside": 1, "dorset": 2}
+    CY2025 = {"merseyside": 2, "dorset": 2}
+    rows = [
+        # area, period_type, period, search_group, ethnicity, searches, months
+        ("merseyside", "financial_year", "2024/25", "all", "Black", 2, {"merseyside": 1}),
+        ("merseyside", "financial_year", "2024/25", "drugs", "Black", 1, {"merseyside": 1}),
+        ("merseyside", "financial_year", "2024/25", "all", "Not stated", 1, {"merseyside": 1}),
+        ("merseyside", "financial_year", "2024/25", "all", "Missing", 1, {"merseyside": 1}),
+        ("merseyside", "financial_year", "2024/25", "all", "All", 6, {"merseyside": 1}),
+        ("merseyside", "financial_year", "2025/26", "all", "White", 18, {"merseyside": 1}),
+        ("merseyside", "calendar_year", "2025", "all", "White", 20, {"merseyside": 2}),
+        ("merseyside", "financial_year", "2025/26", "stolen_goods", "Asian", 1, {"merseyside": 1}),
+        ("merseyside", "financial_year", "2025/26", "stolen_goods", "Black", 0, {"merseyside": 1}),
+        ("merseyside", "month", "2025-04", "weapons", "White", 6, {"merseyside": 1}),
+        ("dorset", "financial_year", "2025/26", "all", "White", 0, {"dorset": 2}),
+        ("dorset", "financial_year", "2025/26", "all", "Black", 1, {"dorset": 2}),
+        ("dorset", "financial_year", "2025/26", "stolen_goods", "Asian", 0, {"dorset": 2}),
+        ("dorset", "month", "2025-05", "all", "All", 0, {"dorset": 1}),
+        ("england-and-wales", "financial_year", "2024/25", "all", "White", 2, FY2425),
+        ("england-and-wales", "financial_year", "2025/26", "all", "Black", 2, FY2526),
+        ("england-and-wales", "calendar_year", "2025", "all", "All", 30, CY2025),
+        ("england-and-wales", "month", "2025-03", "drugs", "All", 5, {"merseyside": 1, "dorset": 0}),
+    ]
+    out = []
+    for area, ptype, period, group, eth, n, months in rows:
+        population, fmc, e = exposure(eth, months)
+        r, lo, hi = rate(n, e)
+        out.append({
+            "area": area, "period_type": ptype, "period": period, "search_group": group,
+            "ethnicity": eth, "census": CENSUS,
+            "no_population": e is None, "small_denominator": False,
+            "no_resident_population": False, "resident_denominator_unsuitable": False,
+            "small_numbers": n < 20,
+            "searches": n, "population": population, "force_months_covered": fmc,
+            "exposure": e, "rate_per_1000": r, "rate_ci_low": lo, "rate_ci_high": hi,
+        })
+    return out
+
+
+def disparity():
+    rows = [
+        # area, period_type, period, search_group, ethnicity, months covered,
+        # searches, reference searches, all, not stated + missing, fallback, fallback reference
+        ("merseyside", "financial_year", "2025/26", "all", "Black", {"merseyside": 2}, 3, 4, 13, 4, 5, 5),
+        ("merseyside", "financial_year", "2025/26", "all", "Mixed", {"merseyside": 2}, 0, 4, 13, 4, 0, 5),
+        ("merseyside", "financial_year", "2025/26", "all", "Other", {"merseyside": 2}, 1, 4, 13, 4, 1, 5),
+        ("merseyside", "financial_year", "2025/26", "drugs", "Black", {"merseyside": 2}, 2, 4, 12, 4, 4, 5),
+        ("merseyside", "month", "2025-04", "all", "Black", {"merseyside": 1}, 2, 3, 10, 4, 4, 4),
+        ("merseyside", "financial_year", "2025/26", "weapons", "Black", {"merseyside": 2}, 1, 0, 1, 0, 1, 0),
+        ("merseyside", "financial_year", "2025/26", "weapons", "Asian", {"merseyside": 2}, 0, 0, 1, 0, 0, 0),
+        ("dorset", "financial_year", "2025/26", "all", "Black", {"dorset": 1}, 1, 0, 2, 1, 1, 1),
+        ("dorset", "financial_year", "2025/26", "all", "Mixed", {"dorset": 1}, 0, 0, 2, 1, 0, 1),
+        ("england-and-wales", "financial_year", "2025/26", "all", "Black", {"merseyside": 2, "dorset": 1}, 4, 4, 15, 5, 6, 6),
+        ("england-and-wales", "calendar_year", "2025", "all", "Asian", {"merseyside": 2, "dorset": 1}, 1, 4, 15, 5, 1, 6),
+    ]
+    out = []
+    for area, ptype, period, group, eth, months, n1, n0, everyone, u, f1, f0 in rows:
+        _, _, e1 = exposure(eth, months)
+        _, _, e0 = exposure("White", months)
+        r1, r0 = rate(n1, e1), rate(n0, e0)
+        ratio, lo, hi, mlo, mhi = rate_ratio(n1, e1, n0, e0)
+
+        def simple(a, b):
+            # Point ratio of rates; None when the reference count is 0.
+            return None if b == 0 else (a / e1) / (b / e0)
+
+        out.append({
+            "area": area, "period_type": ptype, "period": period, "search_group": group,
+            "ethnicity": eth, "reference_ethnicity": "White", "census": CENSUS,
+            "no_population": False,
+            "undefined_ratio": n1 == 0 and n0 == 0, "infinite_ratio": n1 > 0 and n0 == 0,
+            "small_numbers": n1 < 10 or n0 < 10,
+            "searches": n1, "exposure": e1, "reference_searches": n0, "reference_exposure": e0,
+            "all_searches": everyone, "not_stated_searches": u,
+            "officer_fallback_searches": f1, "officer_fallback_reference_searches": f0,
+            "rate_per_1000": r1[0], "rate_ci_low": r1[1], "rate_ci_high": r1[2],
+            "reference_rate_per_1000": r0[0], "reference_rate_ci_low": r0[1],
+            "reference_rate_ci_high": r0[2],
+            "rate_ratio": ratio, "ratio_ci_low": lo, "ratio_ci_high": hi,
+            "ratio_midp_low": mlo, "ratio_midp_high": mhi,
+            "ratio_if_not_stated_in_group": simple(n1 + u, n0),
+            "ratio_if_not_stated_in_reference": simple(n1, n0 + u),
+            "rate_ratio_officer_fallback": simple(f1, f0),
+            "not_stated_share": u / everyone,
+        })
+    return out
+
+
+def shares(keys, rows):
+    """Rows of a share table: each is (key values..., n, total, reference_n, reference_total)
+    or with `excluded` after total when the table has it."""
+    out = []
+    for row in rows:
+        k = dict(zip(keys, row[: len(keys)]))
+        counts = row[len(keys):]
+        if len(counts) == 5:
+            n, total, excluded, rn, rt = counts
+            k["excluded"] = excluded
+        else:
+            n, total, rn, rt = counts
+        k.update(share_row(n, total, rn, rt))
+        out.append(k)
+    return out
+
+
+def outcomes():
+    keys = ["area", "period_type", "period", "ethnicity", "outcome_class"]
+    fy = ("financial_year", "2025/26")
+    return shares(keys, [
+        ("merseyside", *fy, "Black", "arrest", 2, 4, 1, 6),
+        ("merseyside", *fy, "Black", "out_of_court", 1, 4, 2, 6),
+        ("merseyside", *fy, "Black", "penalty_notice", 1, 4, 0, 6),
+        ("merseyside", *fy, "Black", "caution", 0, 4, 0, 6),
+        ("merseyside", *fy, "Black", "community_resolution", 0, 4, 1, 6),
+        ("merseyside", *fy, "White", "unknown", 1, 6, 1, 6),
+        ("merseyside", *fy, "Asian", "out_of_court", 1, 2, 2, 6),
+        ("merseyside", *fy, "All", "no_further_action", 5, 14, 2, 6),
+        ("merseyside", *fy, "Missing", "no_further_action", 1, 1, 2, 6),
+        ("merseyside", *fy, "Not stated", "summons_or_charge", 0, 1, 0, 6),
+        ("merseyside", "month", "2025-06", "White", "out_of_court", 2, 6, 2, 6),
+        ("england-and-wales", *fy, "White", "arrest", 2, 7, 2, 7),
+        ("england-and-wales", "month", "2025-06", "Black", "no_further_action", 2, 5, 2, 7),
+        ("england-and-wales", "calendar_year", "2025", "All", "out_of_court", 4, 16, 2, 7),
+        ("dorset", *fy, "Black", "no_further_action", 1, 1, 0, 1),
+    ])
+
+
+def find_rates():
+    keys = ["area", "period_type", "period", "search_group", "ethnicity", "measure"]
+    fy = ("financial_year", "2025/26")
+    L, A = "outcome_linked", "outcome_other_than_nfa"
+    return shares(keys, [
+        # ..., n, total, excluded, reference_n, reference_total
+        ("merseyside", *fy, "all", "White", L, 1, 4, 2, 1, 4),
+        ("merseyside", *fy, "all", "White", A, 3, 5, 1, 3, 5),
+        ("merseyside", *fy, "all", "Black", L, 2, 3, 0, 1, 4),
+        ("merseyside", *fy, "all", "Black", A, 2, 3, 0, 3, 5),
+        ("merseyside", *fy, "all", "Asian", L, 0, 1, 0, 1, 4),
+        ("merseyside", *fy, "all", "Missing", L, 1, 1, 0, 1, 4),
+        ("merseyside", *fy, "all", "All", L, 4, 9, 2, 1, 4),
+        ("merseyside", *fy, "drugs", "White", L, 1, 3, 1, 1, 3),
+        ("merseyside", *fy, "weapons", "White", L, 0, 1, 1, 0, 1),
+        ("merseyside", *fy, "weapons", "Black", A, 1, 1, 0, 1, 1),
+        ("dorset", *fy, "all", "White", L, 0, 0, 2, 0, 0),
+        ("dorset", *fy, "all", "Black", A, 0, 1, 0, 1, 2),
+        ("england-and-wales", *fy, "all", "Black", L, 2, 3, 1, 1, 4),
+        ("england-and-wales", *fy, "all", "All", A, 7, 13, 1, 4, 7),
+        ("england-and-wales", "month", "2025-06", "all", "White", A, 4, 7, 1, 4, 7),
+    ])
+
+
+def strip_search():
+    keys = ["area", "period_type", "period", "ethnicity"]
+    fy = ("financial_year", "2025/26")
+    jun = ("month", "2025-06")
+    return shares(keys, [
+        # ..., n, total, excluded, reference_n, reference_total
+        ("merseyside", *jun, "White", 1, 3, 1, 1, 3),
+        ("merseyside", *jun, "Black", 1, 2, 0, 1, 3),
+        ("merseyside", *jun, "Asian", 0, 0, 1, 1, 3),
+        ("merseyside", *jun, "Not stated", 1, 1, 0, 1, 3),
+        ("merseyside", *jun, "Missing", 0, 1, 0, 1, 3),
+        ("merseyside", "month", "2025-07", "Black", 0, 1, 0, 1, 1),
+        ("merseyside", *fy, "White", 2, 4, 1, 2, 4),
+        ("merseyside", *fy, "All", 4, 9, 2, 2, 4),
+        ("dorset", *fy, "Black", 0, 0, 1, 0, 0),
+        ("england-and-wales", *fy, "Black", 1, 3, 1, 2, 4),
+        ("england-and-wales", "calendar_year", "2025", "All", 4, 9, 4, 2, 4),
+    ])
+
+
+def ethnicity_agreement():
+    keys = ["area", "period_type", "period", "self_defined_ethnicity", "officer_defined_ethnicity"]
+    fy = ("financial_year", "2025/26")
+    rows = [
+        ("merseyside", *fy, "White", "White", 3, 4),
+        ("merseyside", *fy, "White", "Other", 1, 4),
+        ("merseyside", *fy, "Mixed", "Black", 1, 2),
+        ("merseyside", *fy, "Mixed", "White", 1, 2),
+        ("merseyside", *fy, "Not stated", "White", 1, 2),
+        ("merseyside", *fy, "Not stated", "Missing", 1, 2),
+        ("merseyside", *fy, "Missing", "Black", 1, 2),
+        ("merseyside", *fy, "Missing", "Missing", 1, 2),
+        ("merseyside", *fy, "Asian", "Asian", 1, 1),
+        ("dorset", "month", "2025-06", "Mixed", "White", 1, 1),
+        ("england-and-wales", *fy, "White", "White", 4, 5),
+        ("england-and-wales", *fy, "Mixed", "White", 2, 3),
+        ("england-and-wales", "calendar_year", "2025", "Mixed", "Black", 1, 3),
+    ]
+    out = []
+    for row in rows:
+        k = dict(zip(keys, row[:5]))
+        n, total = row[5:]
+        s, lo, hi = wilson(n, total)
+        k.update({"n": n, "total": total, "share": s, "share_ci_low": lo,
+                  "share_ci_high": hi, "small_numbers": total < 20})
+        out.append(k)
+    return out
+
+
+def search_groups():
+    keys = ["area", "period_type", "period", "ethnicity", "search_group"]
+    fy = ("financial_year", "2025/26")
+    return shares(keys, [
+        ("merseyside", *fy, "White", "drugs", 2, 7, 2, 7),
+        ("merseyside", *fy, "White", "unknown", 2, 7, 2, 7),
+        ("merseyside", *fy, "White", "other", 1, 7, 1, 7),
+        ("merseyside", *fy, "White", "fireworks", 1, 7, 1, 7),
+        ("merseyside", *fy, "White", "weapons", 1, 7, 1, 7),
+        ("merseyside", *fy, "Black", "going_equipped", 1, 3, 0, 7),
+        ("merseyside", *fy, "Black", "drugs", 1, 3, 2, 7),
+        ("merseyside", *fy, "Black", "stolen_goods", 0, 3, 0, 7),
+        ("merseyside", *fy, "Asian", "criminal_damage", 1, 1, 0, 7),
+        ("merseyside", *fy, "Missing", "stolen_goods", 1, 1, 0, 7),
+        ("merseyside", *fy, "Other", "other", 1, 1, 1, 7),
+        ("merseyside", *fy, "Not stated", "drugs", 1, 1, 2, 7),
+        ("merseyside", *fy, "All", "drugs", 4, 14, 2, 7),
+        ("england-and-wales", *fy, "Black", "drugs", 2, 4, 3, 8),
+        ("england-and-wales", *fy, "All", "drugs", 6, 16, 3, 8),
+        ("dorset", "month", "2025-06", "Black", "weapons", 0, 1, 0, 1),
+    ])
+
+
+def grounds():
+    keys = ["area", "period_type", "period", "search_group", "ethnicity", "category"]
+    fy = ("financial_year", "2023/24")
+    return shares(keys, [
+        ("dorset", *fy, "all", "Black", "smell_of_cannabis", 3, 5, 2, 5),
+        ("dorset", *fy, "all", "Black", "smell_only", 2, 5, 1, 5),
+        ("dorset", *fy, "all", "Black", "smell_with_other_grounds", 1, 5, 1, 5),
+        ("dorset", *fy, "all", "White", "smell_of_cannabis", 2, 5, 2, 5),
+        ("dorset", *fy, "all", "Black", "weapon_seen_or_reported", 1, 5, 0, 5),
+        ("dorset", *fy, "all", "Black", "drugs_seen", 0, 5, 0, 5),
+        ("dorset", *fy, "all", "Black", "behaviour_or_demeanour", 1, 5, 1, 5),
+        ("dorset", *fy, "all", "White", "other", 1, 5, 1, 5),
+        ("dorset", *fy, "drugs", "Black", "smell_only", 2, 4, 1, 2),
+        ("dorset", *fy, "all", "All", "smell_only", 4, 12, 1, 5),
+        ("dorset", *fy, "all", "Not stated", "smell_only", 1, 1, 1, 5),
+        ("dorset", *fy, "all", "Asian", "intelligence_or_information", 1, 1, 0, 5),
+        ("dorset", "month", "2023-04", "all", "Black", "smell_of_cannabis", 2, 3, 2, 3),
+        ("dorset", "month", "2023-05", "all", "White", "behaviour_or_demeanour", 0, 2, 0, 2),
+        ("england-and-wales", *fy, "all", "Black", "admission", 1, 5, 0, 5),
+    ])
+
+
+def grounds_outcomes():
+    keys = ["area", "period_type", "period", "search_group", "ethnicity", "category", "measure"]
+    fy = ("financial_year", "2023/24")
+    L, A = "outcome_linked", "outcome_other_than_nfa"
+    return shares(keys, [
+        # ..., n, total, excluded, reference_n, reference_total
+        ("dorset", *fy, "all", "White", "any_grounds", L, 2, 5, 0, 2, 5),
+        ("dorset", *fy, "all", "Black", "any_grounds", L, 1, 4, 1, 2, 5),
+        ("dorset", *fy, "all", "Black", "any_grounds", A, 2, 4, 1, 2, 5),
+        ("dorset", *fy, "all", "All", "any_grounds", L, 3, 10, 2, 2, 5),
+        ("dorset", *fy, "all", "Black", "smell_only", L, 0, 1, 1, 0, 1),
+        ("dorset", *fy, "all", "All", "smell_only", A, 0, 3, 1, 0, 1),
+        ("dorset", *fy, "all", "Black", "smell_with_other_grounds", L, 1, 1, 0, 1, 1),
+        ("dorset", *fy, "all", "White", "no_smell", L, 1, 3, 0, 1, 3),
+        ("dorset", *fy, "all", "Black", "no_smell", A, 1, 2, 0, 1, 3),
+        ("dorset", *fy, "all", "Asian", "no_smell", L, 0, 0, 1, 1, 3),
+        ("dorset", *fy, "all", "Black", "behaviour_or_demeanour", A, 1, 1, 0, 0, 1),
+        ("dorset", *fy, "drugs", "Black", "smell_of_cannabis", L, 1, 2, 1, 1, 2),
+        ("dorset", "month", "2023-05", "all", "White", "any_grounds", L, 1, 2, 0, 1, 2),
+        ("dorset", "calendar_year", "2023", "all", "Black", "any_grounds", L, 1, 4, 1, 2, 5),
+        ("england-and-wales", *fy, "all", "All", "smell_of_cannabis", L, 2, 5, 1, 1, 2),
+    ])
+
+
+CASES = {
+    "rates": rates, "disparity": disparity, "outcomes": outcomes, "find_rates": find_rates,
+    "strip_search": strip_search, "ethnicity_agreement": ethnicity_agreement,
+    "search_groups": search_groups, "grounds": grounds, "grounds_outcomes": grounds_outcomes,
+}
+
+
+def cell(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.12g}"
+    return str(v)
+
+
+def render(rows):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(rows[0].keys())
+    for r in rows:
+        assert r.keys() == rows[0].keys()
+        w.writerow(cell(v) for v in r.values())
+    return buf.getvalue()
+
+
+def main():
+    check = "--check" in sys.argv
+    stale = []
+    for name, make in CASES.items():
+        path = HERE / name / "expected.csv"
+        text = render(make())
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(name)
+        else:
+            path.write_text(text)
+            print(f"{path.relative_to(ROOT)}: {text.count(chr(10)) - 1} rows")
+    if stale:
+        sys.exit(f"out of date: {', '.join(stale)} (run tests/cases/compute_expected.py)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+//! The integration tests, one binary (polars is linked once): each module tests one part of
+//! the program through the binary or the library, and the runs they only read are shared
+//! (see `common`).
+
+mod cases;
+mod charts;
+mod cli;
+mod common;
+mod fetch;
+mod fixtures;
+mod grounds;
+mod hostile;
+mod inputs;
+mod queries;
+mod readme;
+mod report;
+mod scale;
+mod schedule;
+mod statistics;
+mod vocabulary;

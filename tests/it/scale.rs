@@ -1,0 +1,253 @@
+//! Scale features on small synthetic sets: the generator's files pass ingest with the counts it
+//! reports (checked against the files themselves), a run from the cache is byte-identical to a
+//! cold run, and synthetic and real data are never mixed.
+
+
+use std::path::Path;
+
+use crate::common::*;
+
+fn synth(dir: &Path, rows: &str, seed: &str) {
+    let out = stopsearch(
+        &root(),
+        &[
+            "synth",
+            "--rows",
+            rows,
+            "--from",
+            "2018-01",
+            "--to",
+            "2019-12",
+            "--seed",
+            seed,
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Lines and files counted straight from the generated files.
+fn count_files(dir: &Path) -> (usize, usize, usize) {
+    let (mut files, mut rows, mut header_only) = (0, 0, 0);
+    for month in std::fs::read_dir(dir).unwrap() {
+        let month = month.unwrap().path();
+        if !month.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&month).unwrap() {
+            let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+            let lines = text.lines().count() - 1;
+            files += 1;
+            rows += lines;
+            header_only += usize::from(lines == 0);
+        }
+    }
+    (files, rows, header_only)
+}
+
+#[test]
+fn generated_files_pass_ingest_with_the_expected_counts() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    synth(&data, "20000", "7");
+    let (files, rows, header_only) = count_files(&data);
+    assert_eq!(rows, 20_000);
+    let out = dir.path().join("out");
+    run_ok(
+        &root(),
+        &[
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+            "--no-charts",
+        ],
+        0,
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["synthetic"], true);
+    assert_eq!(manifest["totals"]["rows_read"], 20_000);
+    assert_eq!(
+        manifest["totals"]["sources_read"].as_u64().unwrap() as usize,
+        files
+    );
+    let kept = manifest["totals"]["rows_kept"].as_u64().unwrap();
+    let rejected = manifest["totals"]["rows_rejected"].as_u64().unwrap();
+    assert_eq!(kept + rejected, 20_000);
+    // The generator writes about one malformed row in 10,000 (a bad date or an extra field).
+    assert!(rejected <= 20, "{rejected}");
+    let coverage = table(&out, "coverage");
+    let status = strings(&coverage, "status");
+    let count = |s: &str| status.iter().filter(|x| x.as_deref() == Some(s)).count();
+    assert_eq!(count("zero"), header_only);
+    assert_eq!(count("submitted") + count("zero"), files);
+    assert_eq!(count("missing"), 44 * 24 - files);
+    // Greater Manchester has no data from July 2019, as in the real archive.
+    let gmp = select(
+        &coverage,
+        &[("force", "greater-manchester"), ("month", "2019-08")],
+    );
+    assert_eq!(strings(&gmp, "status")[0].as_deref(), Some("missing"));
+    // Both label vocabularies appear: old outcome labels before April 2018.
+    let searches = table(&out, "searches");
+    let old = select(
+        &searches,
+        &[
+            ("month", "2018-01"),
+            ("outcome", "Nothing found - no further action"),
+        ],
+    );
+    assert!(old.height() > 0);
+    let new = select(
+        &searches,
+        &[
+            ("month", "2019-01"),
+            ("outcome", "A no further action disposal"),
+        ],
+    );
+    assert!(new.height() > 0);
+}
+
+#[test]
+fn the_generator_is_deterministic() {
+    let dir = tempdir();
+    synth(&dir.path().join("a"), "3000", "3");
+    synth(&dir.path().join("b"), "3000", "3");
+    let f = "2019-06/2019-06-metropolitan-stop-and-search.csv";
+    assert_eq!(
+        std::fs::read(dir.path().join("a").join(f)).unwrap(),
+        std::fs::read(dir.path().join("b").join(f)).unwrap()
+    );
+}
+
+#[test]
+fn a_run_from_the_cache_is_byte_identical_to_a_cold_run() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    synth(&data, "5000", "11");
+    let cached = dir.path().join("cached");
+    let cold = dir.path().join("cold");
+    let args = |out: &Path| {
+        vec![
+            data.to_str().unwrap().to_owned(),
+            "--out".into(),
+            out.to_str().unwrap().to_owned(),
+            "-v".into(),
+        ]
+    };
+    // First run fills the cache, the second reads from it; a third, with no cache, parses all.
+    for (out, extra, code) in [
+        (&cached, None, 0),
+        (&cached, None, 0),
+        (&cold, Some("--no-cache"), 0),
+    ] {
+        let mut a = args(out);
+        a.extend(extra.map(str::to_owned));
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        run_ok(&root(), &refs, code);
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cached.join("manifest.json")).unwrap()).unwrap();
+    let sources = manifest["sources"].as_array().unwrap();
+    assert!(
+        sources.iter().all(|s| s["from_cache"] == true),
+        "the second run read every source from the cache"
+    );
+    assert!(!cold.join(".cache").exists());
+    let mut compared = 0;
+    for entry in std::fs::read_dir(cold.join("tables")).unwrap() {
+        let name = entry.unwrap().file_name();
+        let a = std::fs::read(cold.join("tables").join(&name)).unwrap();
+        let b = std::fs::read(cached.join("tables").join(&name)).unwrap();
+        assert!(a == b, "{name:?} differs between a cached and a cold run");
+        compared += 1;
+    }
+    assert!(compared >= 10);
+}
+
+/// The incremental case: a month arrives and a file is corrected after the cache was filled.
+/// Only those months are parsed again, and the tables still match a cold run's.
+#[test]
+fn a_new_month_and_a_changed_file_are_read_again() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    synth(&data, "4000", "12");
+    let held_back = dir.path().join("2019-12");
+    std::fs::rename(data.join("2019-12"), &held_back).unwrap();
+    let cached = dir.path().join("cached");
+    let cold = dir.path().join("cold");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut a = vec![data.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        a.extend_from_slice(extra);
+        run_ok(&root(), &a, 0);
+    };
+    run(&cached, &[]);
+    std::fs::rename(&held_back, data.join("2019-12")).unwrap();
+    // A correction: one file of 2018-05 gains a copy of its last row.
+    let changed = std::fs::read_dir(data.join("2018-05"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| std::fs::read_to_string(p).unwrap().lines().count() > 1)
+        .min()
+        .unwrap();
+    let text = std::fs::read_to_string(&changed).unwrap();
+    let last = text.lines().last().unwrap().to_owned();
+    std::fs::write(&changed, format!("{text}{last}\n")).unwrap();
+    run(&cached, &[]);
+    run(&cold, &["--no-cache"]);
+
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(cached.join("manifest.json")).unwrap()).unwrap();
+    for s in manifest["sources"].as_array().unwrap() {
+        let month = s["month"].as_str().unwrap();
+        let parsed_again = month == "2019-12" || month == "2018-05";
+        assert_eq!(
+            s["from_cache"] == false,
+            parsed_again,
+            "{}: from_cache {}",
+            s["id"],
+            s["from_cache"]
+        );
+    }
+    let name = changed.file_name().unwrap().to_str().unwrap();
+    let entry = manifest["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"].as_str().unwrap().ends_with(name))
+        .unwrap();
+    assert_eq!(
+        entry["rows_read"].as_u64().unwrap() as usize,
+        text.lines().count(),
+        "the corrected file's new row was read"
+    );
+    for entry in std::fs::read_dir(cold.join("tables")).unwrap() {
+        let name = entry.unwrap().file_name();
+        let a = std::fs::read(cold.join("tables").join(&name)).unwrap();
+        let b = std::fs::read(cached.join("tables").join(&name)).unwrap();
+        assert!(
+            a == b,
+            "{name:?} differs between the incremental and a cold run"
+        );
+    }
+}
+
+#[test]
+fn synthetic_and_real_data_are_never_mixed() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    synth(&data, "2000", "5");
+    copy_fixture("2017-12-city-of-london-stop-and-search.csv", &data, false);
+    let out = run_ok(
+        &root(),
+        &[
+            data.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(stderr(&out).contains("never mixed"), "{}", stderr(&out));
+}
