@@ -218,3 +218,35 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_failure_has_its_exit_code() {
+        assert_eq!(Error::Usage("x".into()).exit_code(), exit::INPUT);
+        assert_eq!(Error::Invariant("x".into()).exit_code(), exit::INTERNAL);
+        assert_eq!(Error::Publish("x".into()).exit_code(), exit::OUTPUT);
+        let contract = Error::Contract {
+            file: "queries/rates.sql".into(),
+            table: "rates".into(),
+            column: "searches".into(),
+            problem: "no such column".into(),
+        };
+        assert_eq!(contract.exit_code(), exit::INPUT);
+    }
+
+    /// The causes of a file problem are kept as sources and shown in turn.
+    #[test]
+    fn causes_are_chained() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = Error::File {
+            file: "police_uk/x.csv".into(),
+            problem: FileProblem::read(io),
+        };
+        assert_eq!(chain(&e), "police_uk/x.csv: could not read: no such file");
+        let source = std::error::Error::source(&e).expect("the problem is a source");
+        assert!(source.source().is_some(), "the io error is a source too");
+    }
+}

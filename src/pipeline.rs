@@ -12,12 +12,10 @@ use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use tracing::{debug, info};
 
-use crate::cli::settings::Thresholds;
 use crate::error::{Error, Result};
 use crate::input::fetch::{self, FetchConfig, FetchReport};
 use crate::input::gather::{self, Gathered};
 use crate::normalise::coverage::{self, CoverageRow};
-use crate::tables::contract::{self, Row};
 use crate::normalise::{Normaliser, frame, ledger};
 use crate::output::manifest::{self, Manifest};
 use crate::output::publish::Publisher;
@@ -26,6 +24,7 @@ use crate::present::{charts, figures, report};
 use crate::reference::month::now;
 use crate::reference::schema::{self, TableMeta};
 use crate::tables;
+use crate::tables::contract::{self, Row};
 
 /// A validated `run` configuration: each stage's options, and where the run writes.
 #[derive(Debug, Clone)]
@@ -40,8 +39,6 @@ pub struct RunConfig {
     pub tables: tables::Settings,
     /// Draw the charts and write the report.
     pub charts: bool,
-    /// Data-quality limits above which the run exits with code 1.
-    pub thresholds: Thresholds,
     /// Where to write the machine-readable summary, if anywhere.
     pub summary_json: Option<PathBuf>,
     /// Download from data.police.uk into a data folder first (settings file `[fetch]`).
@@ -76,35 +73,6 @@ impl RunSummary {
         } else {
             self.rows_rejected as f64 / self.rows_read as f64
         }
-    }
-
-    /// The data-quality warnings that make a successful run exit with code 1: files skipped
-    /// under `--keep-going`, and whatever crosses the configured thresholds.
-    pub fn warnings(&self, thresholds: &Thresholds) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .problems
-            .iter()
-            .map(|p| format!("file skipped: {p}"))
-            .collect();
-        if let Some(max) = thresholds.max_reject_share
-            && self.reject_share() > max
-        {
-            out.push(format!(
-                "{} of {} rows rejected ({:.2}%), over the threshold of {:.2}%",
-                self.rows_rejected,
-                self.rows_read,
-                100.0 * self.reject_share(),
-                100.0 * max
-            ));
-        }
-        if thresholds.require_latest_month && !self.forces_missing_last_month.is_empty() {
-            out.push(format!(
-                "no data for {} from {}",
-                self.last_month.as_deref().unwrap_or("the last month"),
-                self.forces_missing_last_month.join(", ")
-            ));
-        }
-        out
     }
 }
 
@@ -205,7 +173,11 @@ struct Accounts {
 }
 
 impl Accounts {
-    fn of(g: &Gathered, forces: &[&'static crate::reference::forces::Force], fetched: Option<FetchReport>) -> Accounts {
+    fn of(
+        g: &Gathered,
+        forces: &[&'static crate::reference::forces::Force],
+        fetched: Option<FetchReport>,
+    ) -> Accounts {
         let (first, last) = g.span;
         let outcomes = ledger::outcomes(&g.ingested);
         let superseded_keys: Vec<_> = g
@@ -260,7 +232,11 @@ impl Accounts {
     }
 
     fn count(&mut self, c: &(u64, u64, u64)) {
-        (self.summary.rows_read, self.summary.rows_kept, self.summary.rows_rejected) = *c;
+        (
+            self.summary.rows_read,
+            self.summary.rows_kept,
+            self.summary.rows_rejected,
+        ) = *c;
     }
 
     fn finish(
@@ -323,7 +299,8 @@ fn normalise(g: Gathered, coverage_rows: &[CoverageRow], cfg: &RunConfig) -> Res
     let coverage =
         frame::coverage(coverage_rows, &months).map_err(Error::polars("building coverage"))?;
     // The report reads it too.
-    contract::CoverageRow::CONTRACT.check(&coverage, "the coverage table (src/normalise/frame.rs)")?;
+    contract::CoverageRow::CONTRACT
+        .check(&coverage, "the coverage table (src/normalise/frame.rs)")?;
     Ok(Normalised {
         searches,
         coverage,

@@ -15,7 +15,7 @@ use std::io::Write;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use libfuzzer_sys::fuzz_target;
-use stopsearch::input::discover::Kind;
+use stopsearch::input::source::Stored;
 use stopsearch_fuzz::{LIMIT, Outcome, discover_file, read_and_parse};
 
 fn gzip(parts: &[&[u8]], level: u32) -> Vec<u8> {
@@ -57,9 +57,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(
         source.kind,
         if json {
-            Kind::Json { gzip: true }
+            Stored::Json { gzip: true }
         } else {
-            Kind::Csv { gzip: true }
+            Stored::Csv { gzip: true }
         }
     );
     let outcome = read_and_parse(source);

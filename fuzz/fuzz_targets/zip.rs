@@ -17,7 +17,7 @@
 use std::io::{Cursor, Write};
 
 use libfuzzer_sys::fuzz_target;
-use stopsearch::input::discover::Kind;
+use stopsearch::input::source::{Kind, Stored};
 use stopsearch_fuzz::{LIMIT, Outcome, discover_file, read_and_parse, unsafe_member_name};
 use zip::CompressionMethod;
 use zip::write::{SimpleFileOptions, ZipWriter};
@@ -61,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     let d = discover_file("2024-09.zip", archive);
     assert_eq!(d.files.len(), 1, "the archive is one input");
     for (source, _) in &d.superseded {
-        let Kind::ZipMember { member, .. } = &source.kind else {
+        let Kind::Stored(Stored::ZipMember { member, .. }) = &source.kind else {
             panic!("an archive yielded {:?}", source.kind);
         };
         assert!(
@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     for source in &d.sources {
-        let Kind::ZipMember { member, .. } = &source.kind else {
+        let Stored::ZipMember { member, .. } = &source.kind else {
             panic!("an archive yielded {:?}", source.kind);
         };
         assert!(

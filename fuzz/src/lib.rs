@@ -13,10 +13,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use stopsearch::discover::{self, Discovery, Kind, NameOverride, Source};
 use stopsearch::error::FileProblem;
-use stopsearch::ingest::batch::NULL;
-use stopsearch::ingest::{Parsed, csv, json, read};
+use stopsearch::input::discover::{self, Discovery, NameOverride};
+use stopsearch::input::ingest::batch::NULL;
+use stopsearch::input::ingest::{Parsed, csv, json, read};
+use stopsearch::input::source::{FileSource, Stored};
 
 /// Decompressed-size limit used by the gzip and zip targets: smaller than the largest input
 /// (64 KiB), so that both sides of the bound are reached, and small enough that a compression
@@ -164,11 +165,10 @@ pub enum Outcome {
 
 /// Reads a source the way `ingest::ingest_one` does (`read::read` with the limit, then the
 /// parser for its kind), checking the size bound and the parse invariants.
-pub fn read_and_parse(source: &Source) -> Outcome {
+pub fn read_and_parse(source: &FileSource) -> Outcome {
     let format = match &source.kind {
-        Kind::Csv { .. } | Kind::ZipMember { .. } => Format::Csv,
-        Kind::Json { .. } => Format::Json,
-        Kind::Extract { .. } => panic!("discovery made an extract without a mapping"),
+        Stored::Csv { .. } | Stored::ZipMember { .. } => Format::Csv,
+        Stored::Json { .. } => Format::Json,
     };
     match read::read(source, LIMIT) {
         Ok(bytes) => {

@@ -212,7 +212,9 @@ pub(crate) fn bundled(relative: &str) -> Option<PathBuf> {
 }
 
 /// Force ids as given to `--forces`; none means all 44.
-pub(crate) fn parse_forces(ids: &[String]) -> Result<Vec<&'static crate::reference::forces::Force>> {
+pub(crate) fn parse_forces(
+    ids: &[String],
+) -> Result<Vec<&'static crate::reference::forces::Force>> {
     if ids.is_empty() {
         return Ok(FORCES.iter().collect());
     }
@@ -228,7 +230,6 @@ pub(crate) fn parse_month(flag: &str, text: &str) -> Result<Month> {
     text.parse()
         .map_err(|e| Error::Usage(format!("{flag} {text}: {e}")))
 }
-
 
 /// What a command produced: its exit code, and the text it prints on standard output (which
 /// the binary writes, so a closed pipe ends it quietly).
@@ -292,10 +293,8 @@ pub fn execute(cli: Cli) -> Result<Outcome> {
             let dir = args.queries_dir()?;
             let queries = crate::tables::queries::load(&dir)?;
             let grounds = crate::normalise::grounds::Classifier::load(&dir)?;
-            let tables = crate::tables::describe(
-                queries,
-                &crate::tables::Settings::standard(grounds),
-            )?;
+            let tables =
+                crate::tables::describe(queries, &crate::tables::Settings::standard(grounds))?;
             let aggregates: Vec<_> = tables
                 .iter()
                 .map(|t| dictionary::Documented::of(&t.meta, &t.df))

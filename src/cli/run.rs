@@ -16,11 +16,11 @@ use crate::input::fetch::FetchConfig;
 use crate::input::gather::{self, Window};
 use crate::input::ingest::Limits;
 use crate::normalise::grounds::Classifier;
-use crate::normalise::vocab::Ethnicity;
-use crate::pipeline::{self, RunConfig};
+use crate::pipeline::{self, RunConfig, RunSummary};
 use crate::reference::forces::{self, Force};
 use crate::reference::month::{Month, now};
 use crate::reference::population::{Census, Population};
+use crate::reference::vocab::Ethnicity;
 use crate::tables;
 
 /// Every option of a run. A field is a flag and a settings-file key of the same name; a flag
@@ -176,7 +176,9 @@ impl RunOptions {
         }
         let as_json = |o: &RunOptions| {
             serde_json::to_value(o).map_err(|e| {
-                Error::Usage(format!("options could not be read (paths must be UTF-8): {e}"))
+                Error::Usage(format!(
+                    "options could not be read (paths must be UTF-8): {e}"
+                ))
             })
         };
         let mut merged = as_json(&file)?;
@@ -187,8 +189,9 @@ impl RunOptions {
         Ok(options)
     }
 
-    /// Validates the merged options into the run's configuration.
-    pub fn validate(self, quiet: bool) -> Result<RunConfig> {
+    /// Validates the merged options into the run's configuration and the thresholds that
+    /// decide its exit code.
+    pub fn validate(self, quiet: bool) -> Result<(RunConfig, Thresholds)> {
         let window = self.window()?;
         let forces = parse_forces(&self.forces)?;
         let out = self.out.clone().unwrap_or_else(|| PathBuf::from("output"));
@@ -217,7 +220,7 @@ impl RunOptions {
                 "--max-reject-share {share}: give a share between 0 and 1 (0.01 is 1%)"
             )));
         }
-        Ok(RunConfig {
+        let config = RunConfig {
             input: gather::Options {
                 inputs,
                 names: self.names()?,
@@ -240,10 +243,10 @@ impl RunOptions {
                 grounds,
             },
             charts: self.charts.unwrap_or(true),
-            thresholds,
             summary_json: self.summary_json.clone(),
             fetch,
-        })
+        };
+        Ok((config, thresholds))
     }
 
     /// The files and folders to read: as given, plus the fetch folder, else the fixtures.
@@ -421,7 +424,7 @@ pub fn execute(options: RunOptions, quiet: bool) -> Result<u8> {
         Err(e) => return Err(failed(given_summary.as_deref(), e)),
     };
     let summary_json = options.summary_json.clone();
-    let config = match options.validate(quiet) {
+    let (config, thresholds) = match options.validate(quiet) {
         Ok(c) => c,
         Err(e) => return Err(failed(summary_json.as_deref(), e)),
     };
@@ -430,7 +433,7 @@ pub fn execute(options: RunOptions, quiet: bool) -> Result<u8> {
         Ok(s) => s,
         Err(e) => return Err(failed(config.summary_json.as_deref(), e)),
     };
-    let warnings = summary.warnings(&config.thresholds);
+    let warnings = warnings(&summary, &thresholds);
     for w in &warnings {
         tracing::warn!("{w}");
     }
@@ -448,12 +451,41 @@ pub fn execute(options: RunOptions, quiet: bool) -> Result<u8> {
             "finished_at": now(),
             "out": config.out,
             "warnings": warnings,
-            "thresholds": config.thresholds,
+            "thresholds": thresholds,
             "reject_share": summary.reject_share(),
             "run": summary,
         }),
     );
     Ok(code)
+}
+
+/// The data-quality warnings that make a successful run exit with code 1: files skipped under
+/// `--keep-going`, and whatever crosses the configured thresholds.
+pub fn warnings(summary: &RunSummary, thresholds: &Thresholds) -> Vec<String> {
+    let mut out: Vec<String> = summary
+        .problems
+        .iter()
+        .map(|p| format!("file skipped: {p}"))
+        .collect();
+    if let Some(max) = thresholds.max_reject_share
+        && summary.reject_share() > max
+    {
+        out.push(format!(
+            "{} of {} rows rejected ({:.2}%), over the threshold of {:.2}%",
+            summary.rows_rejected,
+            summary.rows_read,
+            100.0 * summary.reject_share(),
+            100.0 * max
+        ));
+    }
+    if thresholds.require_latest_month && !summary.forces_missing_last_month.is_empty() {
+        out.push(format!(
+            "no data for {} from {}",
+            summary.last_month.as_deref().unwrap_or("the last month"),
+            summary.forces_missing_last_month.join(", ")
+        ));
+    }
+    out
 }
 
 /// Records a failed run in the summary, if one was asked for, and passes the error on.

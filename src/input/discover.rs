@@ -130,6 +130,15 @@ fn split_month_prefix(s: &str) -> Option<(Month, &str)> {
     (!rest.is_empty()).then_some((month, rest))
 }
 
+/// A file found under the inputs.
+struct Found {
+    path: PathBuf,
+    id: String,
+    /// Named on the command line itself, not found in a folder.
+    explicit: bool,
+    size: u64,
+}
+
 /// Walks the inputs. `Err` only for a path that does not exist or cannot be listed; problems
 /// with individual files are collected in [`Discovery::problems`].
 pub fn discover(
@@ -137,6 +146,19 @@ pub fn discover(
     names: &NameOverride,
     mappings: &[crate::input::extract::Mapping],
 ) -> Result<Discovery> {
+    let found = find_files(inputs)?;
+    let mut d = Discovery::default();
+    let mut candidates = Vec::new();
+    for file in found {
+        sort_file(file, names, mappings, &mut candidates, &mut d);
+    }
+    resolve_duplicates(candidates, &mut d);
+    Ok(d)
+}
+
+/// Every file the inputs name: the files given, and the files in the folders given, in the
+/// order given. `Err` for an input that does not exist or a folder that cannot be listed.
+fn find_files(inputs: &[PathBuf]) -> Result<Vec<Found>> {
     let mut found = Vec::new();
     for input in inputs {
         let meta = fs::metadata(input).map_err(|_| Error::InputNotFound {
@@ -146,118 +168,153 @@ pub fn discover(
         if meta.is_dir() {
             walk(input, root, &mut found)?;
         } else {
-            found.push((input.clone(), relative_id(input, root), true, meta.len()));
+            found.push(Found {
+                path: input.clone(),
+                id: relative_id(input, root),
+                explicit: true,
+                size: meta.len(),
+            });
         }
     }
+    Ok(found)
+}
 
-    let mut d = Discovery::default();
-    let mut candidates = Vec::new();
-    for (path, id, explicit, size) in found {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let classified = classify(&name);
-        if classified == Name::Zip {
-            d.files.push(InputFile {
-                id: id.clone(),
-                path: path.clone(),
-                size,
-                is_archive: true,
-            });
-            list_archive(&path, &id, &mut candidates, &mut d);
-            continue;
-        }
-        // A force extract: a file a mapping names, or any other CSV or workbook given by name
-        // when there is exactly one mapping.
-        if matches!(
-            classified,
-            Name::OtherData { json: false, .. } | Name::Spreadsheet | Name::NotData
-        ) {
-            let mapping = mappings
-                .iter()
-                .position(|m| m.applies_to(&name))
-                .or_else(|| {
-                    (explicit && mappings.len() == 1 && !matches!(classified, Name::NotData))
-                        .then_some(0)
-                });
-            if let Some(mapping) = mapping {
-                d.files.push(InputFile {
-                    id: id.clone(),
-                    path: path.clone(),
-                    size,
-                    is_archive: false,
-                });
-                d.extracts.push(crate::input::extract::ExtractInput {
-                    id,
-                    path,
-                    size,
-                    mapping,
-                });
-                continue;
-            }
-        }
-        let is_data = !matches!(
-            classified,
-            Name::NotData | Name::SiblingDataset | Name::Spreadsheet
-        );
-        if is_data || explicit {
-            d.files.push(InputFile {
-                id: id.clone(),
-                path: path.clone(),
-                size,
-                is_archive: false,
-            });
-        }
-        let source = |kind, force: &str, month| {
-            resolve_force(force, &path, &id).map(|force| FileSource {
-                id: id.clone(),
-                path: path.clone(),
-                kind,
-                force,
-                month,
-                size,
-            })
-        };
-        let outcome = match classified {
-            Name::StopSearchCsv { month, force, gzip } => {
-                Some(source(Stored::Csv { gzip }, &force, month))
-            }
-            Name::StopsForceJson { month, force, gzip } => {
-                Some(source(Stored::Json { gzip }, &force, month))
-            }
-            Name::OtherData { json, gzip } => Some(match (names.force, names.month) {
-                (Some(force), Some(month)) => {
-                    let kind = if json {
-                        Stored::Json { gzip }
-                    } else {
-                        Stored::Csv { gzip }
-                    };
-                    source(kind, force.id, month)
-                }
-                _ => Err(problem(&id, &path, FileProblem::UnrecognisedName)),
-            }),
-            Name::SiblingDataset => {
-                d.skipped.push(Skipped {
-                    id: id.clone(),
-                    reason: "another data.police.uk dataset (street crime or outcomes)".into(),
-                });
-                None
-            }
-            Name::NotData | Name::Spreadsheet if explicit => {
-                Some(Err(problem(&id, &path, FileProblem::UnrecognisedName)))
-            }
-            Name::NotData | Name::Spreadsheet => None,
-            Name::Zip => unreachable!("handled above"),
-        };
-        match outcome {
-            Some(Ok(source)) => candidates.push(source),
-            Some(Err(p)) => d.problems.push(p),
-            None => {}
-        }
+/// Sorts one found file by its name: an archive (its members become candidates), a force
+/// extract, a force-month candidate, a skipped file or a problem.
+fn sort_file(
+    file: Found,
+    names: &NameOverride,
+    mappings: &[crate::input::extract::Mapping],
+    candidates: &mut Vec<FileSource>,
+    d: &mut Discovery,
+) {
+    let name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let classified = classify(&name);
+    if classified == Name::Zip {
+        d.files.push(InputFile {
+            id: file.id.clone(),
+            path: file.path.clone(),
+            size: file.size,
+            is_archive: true,
+        });
+        list_archive(&file.path, &file.id, candidates, d);
+        return;
     }
-    resolve_duplicates(candidates, &mut d);
-    Ok(d)
+    if let Some(mapping) = extract_mapping(&classified, &name, file.explicit, mappings) {
+        d.files.push(InputFile {
+            id: file.id.clone(),
+            path: file.path.clone(),
+            size: file.size,
+            is_archive: false,
+        });
+        d.extracts.push(crate::input::extract::ExtractInput {
+            id: file.id,
+            path: file.path,
+            size: file.size,
+            mapping,
+        });
+        return;
+    }
+    let is_data = !matches!(
+        classified,
+        Name::NotData | Name::SiblingDataset | Name::Spreadsheet
+    );
+    if is_data || file.explicit {
+        d.files.push(InputFile {
+            id: file.id.clone(),
+            path: file.path.clone(),
+            size: file.size,
+            is_archive: false,
+        });
+    }
+    match named_source(classified, &file, names, d) {
+        Some(Ok(source)) => candidates.push(source),
+        Some(Err(p)) => d.problems.push(p),
+        None => {}
+    }
+}
+
+/// The mapping a file is read through when it is a force extract: a file a mapping names, or
+/// any other CSV or workbook given by name when there is exactly one mapping.
+fn extract_mapping(
+    classified: &Name,
+    name: &str,
+    explicit: bool,
+    mappings: &[crate::input::extract::Mapping],
+) -> Option<usize> {
+    if !matches!(
+        classified,
+        Name::OtherData { json: false, .. } | Name::Spreadsheet | Name::NotData
+    ) {
+        return None;
+    }
+    mappings
+        .iter()
+        .position(|m| m.applies_to(name))
+        .or_else(|| {
+            (explicit && mappings.len() == 1 && !matches!(classified, Name::NotData)).then_some(0)
+        })
+}
+
+/// The force-month source a file's name (or `--force` and `--month`) makes of it; `None` for
+/// a file that is not one and is no problem either (a sibling dataset is recorded as skipped).
+fn named_source(
+    classified: Name,
+    file: &Found,
+    names: &NameOverride,
+    d: &mut Discovery,
+) -> Option<Result<FileSource, Problem>> {
+    let Found {
+        path,
+        id,
+        explicit,
+        size,
+    } = file;
+    let source = |kind, force: &str, month| {
+        resolve_force(force, path, id).map(|force| FileSource {
+            id: id.clone(),
+            path: path.clone(),
+            kind,
+            force,
+            month,
+            size: *size,
+        })
+    };
+    match classified {
+        Name::StopSearchCsv { month, force, gzip } => {
+            Some(source(Stored::Csv { gzip }, &force, month))
+        }
+        Name::StopsForceJson { month, force, gzip } => {
+            Some(source(Stored::Json { gzip }, &force, month))
+        }
+        Name::OtherData { json, gzip } => Some(match (names.force, names.month) {
+            (Some(force), Some(month)) => {
+                let kind = if json {
+                    Stored::Json { gzip }
+                } else {
+                    Stored::Csv { gzip }
+                };
+                source(kind, force.id, month)
+            }
+            _ => Err(problem(id, path, FileProblem::UnrecognisedName)),
+        }),
+        Name::SiblingDataset => {
+            d.skipped.push(Skipped {
+                id: id.clone(),
+                reason: "another data.police.uk dataset (street crime or outcomes)".into(),
+            });
+            None
+        }
+        Name::NotData | Name::Spreadsheet if *explicit => {
+            Some(Err(problem(id, path, FileProblem::UnrecognisedName)))
+        }
+        Name::NotData | Name::Spreadsheet => None,
+        Name::Zip => unreachable!("handled above"),
+    }
 }
 
 fn problem(id: &str, path: &Path, problem: FileProblem) -> Problem {
@@ -282,7 +339,7 @@ fn relative_id(path: &Path, root: &Path) -> String {
 
 /// Recursive listing in name order, so discovery does not depend on the file system's order.
 /// Hidden entries are ignored; symbolic links to directories are not followed (no cycles).
-fn walk(dir: &Path, root: &Path, out: &mut Vec<(PathBuf, String, bool, u64)>) -> Result<()> {
+fn walk(dir: &Path, root: &Path, out: &mut Vec<Found>) -> Result<()> {
     let listing_error = |e: std::io::Error| Error::File {
         file: relative_id(dir, root),
         problem: FileProblem::read(e),
@@ -307,7 +364,12 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(PathBuf, String, bool, u64)>) ->
             }
         } else if meta.is_file() {
             let id = relative_id(&path, root);
-            out.push((path, id, false, meta.len()));
+            out.push(Found {
+                path,
+                id,
+                explicit: false,
+                size: meta.len(),
+            });
         }
     }
     Ok(())
@@ -317,7 +379,7 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(PathBuf, String, bool, u64)>) ->
 /// archive are skipped; member names that would escape a directory are refused.
 fn list_archive(path: &Path, id: &str, candidates: &mut Vec<FileSource>, d: &mut Discovery) {
     let archive = fs::File::open(path)
-        .map_err(|e| FileProblem::read(e))
+        .map_err(FileProblem::read)
         .and_then(|f| {
             zip::ZipArchive::new(f).map_err(|e| FileProblem::Corrupt {
                 format: "zip",

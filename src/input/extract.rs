@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::Deserialize;
 
-use crate::input::source::{Kind, Source};
 use crate::error::{Error, FileProblem, Result};
-use crate::reference::forces::{self, Force};
 use crate::input::ingest::batch::{LabelCol, Labels, RawBatch};
 use crate::input::ingest::{Parsed, Reject};
+use crate::input::source::{Kind, Source};
+use crate::reference::forces::{self, Force};
 use crate::reference::month::Month;
 
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +397,7 @@ pub fn read(
     mapping: &Mapping,
     limit: u64,
 ) -> std::result::Result<ExtractRead, FileProblem> {
-    let stored = std::fs::read(&input.path).map_err(|e| FileProblem::read(e))?;
+    let stored = std::fs::read(&input.path).map_err(FileProblem::read)?;
     let sha256 = crate::input::ingest::read::sha256_hex(&stored);
     let name = input.id.to_ascii_lowercase();
     let (header, records) = if name.ends_with(".xlsx") {
@@ -450,7 +450,7 @@ fn read_csv(data: &[u8]) -> std::result::Result<(Vec<String>, Vec<Record>), File
     };
     let mut records = Vec::new();
     for r in rows {
-        let r = r.map_err(|e| FileProblem::read(e))?;
+        let r = r.map_err(FileProblem::read)?;
         let line = r.position().map_or(0, |p| p.line() as u32);
         let cells: Vec<Cell> = r
             .iter()
@@ -697,6 +697,18 @@ pub fn uk_local_to_utc_millis(local: NaiveDateTime) -> i64 {
     }
 }
 
+/// Where a record belongs: its date and the force-month that date and its force make.
+struct Placed<'r> {
+    cells: &'r [Cell],
+    date: NaiveDate,
+    /// The time, when the date cell holds one.
+    time_in_date: Option<NaiveTime>,
+    force: &'static Force,
+    month: Month,
+}
+
+/// Splits an extract's records into one part per force-month. A record whose force-month
+/// cannot be told is rejected as undated; its other cells are read into its part's batch.
 fn split(
     records: Vec<Record>,
     slots: &Slots,
@@ -706,105 +718,137 @@ fn split(
     let mut parts: BTreeMap<(usize, Month), Parsed> = BTreeMap::new();
     let mut undated = Vec::new();
     let rows_read = records.len() as u32;
-    let force_values = mapping.values.get("force");
     for record in records {
-        let reject = |reason: String| Reject {
-            line: record.line,
-            reason,
-            raw: record.raw.chars().take(4096).collect(),
-        };
-        let cells = match &record.cells {
-            Ok(c) => c,
+        let placed = match place(&record, slots, mapping) {
+            Ok(p) => p,
             Err(reason) => {
-                undated.push(reject(reason.clone()));
+                undated.push(Reject {
+                    line: record.line,
+                    reason,
+                    raw: record.raw.chars().take(4096).collect(),
+                });
                 continue;
             }
         };
-        let (date, time_in_date) = match read_date(&cells[slots.date], &mapping.date.1) {
-            Ok(d) => d,
-            Err(reason) => {
-                undated.push(reject(reason));
-                continue;
-            }
-        };
-        let force: &'static Force = match (&mapping.force, slots.force) {
-            (ForceSpec::Fixed(f), _) => f,
-            (ForceSpec::Column(_), Some(i)) => {
-                let raw = cells[i].text();
-                let value = force_values.and_then(|m| m.get(&raw)).unwrap_or(&raw);
-                match forces::by_id(value).or_else(|| forces::by_name(value)) {
-                    Some(f) => f,
-                    None => {
-                        undated.push(reject(if raw.is_empty() {
-                            "missing force".to_owned()
-                        } else {
-                            format!("unknown force {raw:?}")
-                        }));
-                        continue;
-                    }
-                }
-            }
-            (ForceSpec::Column(_), None) => unreachable!("located with the mapping"),
-        };
-        let Some(month) = Month::new(date.year() as u16, date.month() as u8) else {
-            undated.push(reject(format!("date out of range: {date}")));
-            continue;
-        };
-        let force_index = forces::index_of(force.id).expect("a known force");
-        let part = parts.entry((force_index, month)).or_insert_with(|| Parsed {
-            batch: RawBatch {
-                grounds: Some(Labels::default()),
-                ..RawBatch::default()
-            },
-            ..Parsed::default()
-        });
-        part.rows_read += 1;
-        let batch = &mut part.batch;
-        let time = match (time_in_date, slots.time, &mapping.time) {
-            (Some(t), _, _) => Some(t),
-            (None, Some(i), Some((_, format))) => match read_time(&cells[i], format) {
-                Some(Ok(t)) => Some(t),
-                Some(Err(text)) => {
-                    batch.count_invalid("time", &text);
-                    None
-                }
-                None => None,
-            },
-            _ => None,
-        };
-        batch
-            .datetime
-            .push(time.map_or(crate::input::ingest::batch::NO_TIME, |t| {
-                uk_local_to_utc_millis(
-                    date.and_hms_opt(t.hour(), t.minute(), t.second())
-                        .expect("valid"),
-                )
-            }));
-        batch.line.push(record.line);
-        let text_at = |i: Option<usize>| i.map(|i| cells[i].text()).unwrap_or_default();
-        batch.push_coordinates(&text_at(slots.latitude), &text_at(slots.longitude));
-        for col in LabelCol::ALL {
-            match slots.labels.iter().find(|(l, _)| *l == col) {
-                Some((_, i)) => {
-                    let raw = cells[*i].text();
-                    let value = mapping
-                        .values
-                        .get(col.name())
-                        .and_then(|m| m.get(&raw))
-                        .unwrap_or(&raw);
-                    batch.label(col).push(value);
-                }
-                None => batch.label(col).push_null(),
+        let force_index = forces::index_of(placed.force.id).expect("a known force");
+        let part = parts
+            .entry((force_index, placed.month))
+            .or_insert_with(|| Parsed {
+                batch: RawBatch {
+                    grounds: Some(Labels::default()),
+                    ..RawBatch::default()
+                },
+                ..Parsed::default()
+            });
+        push_row(part, record.line, &placed, slots, mapping);
+    }
+    Ok(ExtractRead {
+        parts: into_sources(parts, mapping, input),
+        undated,
+        rows_read,
+        sha256: String::new(),
+    })
+}
+
+/// Reads a record's date and force, in that order; `Err` is the reason it is rejected (its
+/// cells could not be split, or its date or force cannot be read).
+fn place<'r>(
+    record: &'r Record,
+    slots: &Slots,
+    mapping: &Mapping,
+) -> std::result::Result<Placed<'r>, String> {
+    let cells = match &record.cells {
+        Ok(c) => c,
+        Err(reason) => return Err(reason.clone()),
+    };
+    let (date, time_in_date) = read_date(&cells[slots.date], &mapping.date.1)?;
+    let force: &'static Force = match (&mapping.force, slots.force) {
+        (ForceSpec::Fixed(f), _) => f,
+        (ForceSpec::Column(_), Some(i)) => {
+            let raw = cells[i].text();
+            let force_values = mapping.values.get("force");
+            let value = force_values.and_then(|m| m.get(&raw)).unwrap_or(&raw);
+            match forces::by_id(value).or_else(|| forces::by_name(value)) {
+                Some(f) => f,
+                None if raw.is_empty() => return Err("missing force".to_owned()),
+                None => return Err(format!("unknown force {raw:?}")),
             }
         }
-        let grounds = text_at(slots.grounds);
-        batch
-            .grounds
-            .as_mut()
-            .expect("made with grounds")
-            .push(&grounds);
+        (ForceSpec::Column(_), None) => unreachable!("located with the mapping"),
+    };
+    let Some(month) = Month::new(date.year() as u16, date.month() as u8) else {
+        return Err(format!("date out of range: {date}"));
+    };
+    Ok(Placed {
+        cells,
+        date,
+        time_in_date,
+        force,
+        month,
+    })
+}
+
+/// Appends one placed record to its part: time (an unreadable one is counted invalid and
+/// left out), line, coordinates, the mapped labels and the grounds.
+fn push_row(part: &mut Parsed, line: u32, placed: &Placed, slots: &Slots, mapping: &Mapping) {
+    let cells = placed.cells;
+    part.rows_read += 1;
+    let batch = &mut part.batch;
+    let time = match (placed.time_in_date, slots.time, &mapping.time) {
+        (Some(t), _, _) => Some(t),
+        (None, Some(i), Some((_, format))) => match read_time(&cells[i], format) {
+            Some(Ok(t)) => Some(t),
+            Some(Err(text)) => {
+                batch.count_invalid("time", &text);
+                None
+            }
+            None => None,
+        },
+        _ => None,
+    };
+    batch
+        .datetime
+        .push(time.map_or(crate::input::ingest::batch::NO_TIME, |t| {
+            uk_local_to_utc_millis(
+                placed
+                    .date
+                    .and_hms_opt(t.hour(), t.minute(), t.second())
+                    .expect("valid"),
+            )
+        }));
+    batch.line.push(line);
+    let text_at = |i: Option<usize>| i.map(|i| cells[i].text()).unwrap_or_default();
+    batch.push_coordinates(&text_at(slots.latitude), &text_at(slots.longitude));
+    for col in LabelCol::ALL {
+        match slots.labels.iter().find(|(l, _)| *l == col) {
+            Some((_, i)) => {
+                let raw = cells[*i].text();
+                let value = mapping
+                    .values
+                    .get(col.name())
+                    .and_then(|m| m.get(&raw))
+                    .unwrap_or(&raw);
+                batch.label(col).push(value);
+            }
+            None => batch.label(col).push_null(),
+        }
     }
-    let parts = parts
+    let grounds = text_at(slots.grounds);
+    batch
+        .grounds
+        .as_mut()
+        .expect("made with grounds")
+        .push(&grounds);
+}
+
+/// Names each force-month part as a source of its own: `<file>#<month>` for a fixed force,
+/// `<file>#<force>/<month>` when the force comes from a column.
+fn into_sources(
+    parts: BTreeMap<(usize, Month), Parsed>,
+    mapping: &Mapping,
+    input: &ExtractInput,
+) -> Vec<(Source, Parsed)> {
+    parts
         .into_iter()
         .map(|((force, month), parsed)| {
             let force = &forces::FORCES[force];
@@ -824,13 +868,7 @@ fn split(
             };
             (source, parsed)
         })
-        .collect();
-    Ok(ExtractRead {
-        parts,
-        undated,
-        rows_read,
-        sha256: String::new(),
-    })
+        .collect()
 }
 
 #[cfg(test)]

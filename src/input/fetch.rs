@@ -720,17 +720,7 @@ impl<'a> Client<'a> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            self.pace();
-            debug!(url, attempt, "GET");
-            let agent = match kind {
-                Kind::Json => &self.api,
-                Kind::Zip => &self.archive,
-            };
-            let mut request = agent.get(url);
-            for (name, value) in headers {
-                request = request.header(*name, value.as_str());
-            }
-            let step = match request.call() {
+            let step = match self.get(url, kind, headers, attempt) {
                 Ok(response) => handle(response)?,
                 Err(e) if transport_retryable(&e) => Step::Retry {
                     status: None,
@@ -785,6 +775,28 @@ impl<'a> Client<'a> {
         }
     }
 
+    /// One attempt's request, paced: the agent for the kind of file (API timeouts or archive
+    /// timeouts), with any conditional-request headers.
+    fn get(
+        &mut self,
+        url: &str,
+        kind: Kind,
+        headers: &[(&'static str, String)],
+        attempt: u32,
+    ) -> std::result::Result<Response<Body>, ureq::Error> {
+        self.pace();
+        debug!(url, attempt, "GET");
+        let agent = match kind {
+            Kind::Json => &self.api,
+            Kind::Zip => &self.archive,
+        };
+        let mut request = agent.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, value.as_str());
+        }
+        request.call()
+    }
+
     /// Months data.police.uk has published, each with the forces it lists as having
     /// stop-and-search data; `Ok(Err(entry))` when it cannot be had, which fails the whole
     /// fetch: nothing else can be decided.
@@ -792,43 +804,10 @@ impl<'a> Client<'a> {
         &mut self,
         base: &str,
     ) -> Result<std::result::Result<BTreeMap<Month, BTreeSet<String>>, FetchEntry>> {
-        #[derive(Deserialize)]
-        struct DateEntry {
-            date: String,
-            #[serde(rename = "stop-and-search", default)]
-            stop_and_search: Vec<String>,
-        }
         let url = format!("{base}/api/crimes-street-dates");
         let limit = self.cfg.max_bytes.min(DATES_MAX_BYTES);
-        let retried = self.with_retries(&url, Kind::Json, &[], |mut response| {
-            let status = response.status().as_u16();
-            if status != 200 {
-                return Ok(status_step(status, response.headers()));
-            }
-            let bytes = match response.body_mut().with_config().limit(limit).read_to_vec() {
-                Ok(b) => b,
-                Err(ureq::Error::BodyExceedsLimit(n)) => {
-                    return Ok(Step::Fail {
-                        status: Some(status),
-                        message: format!("response larger than {n} bytes"),
-                    });
-                }
-                Err(e) => {
-                    return Ok(Step::Retry {
-                        status: Some(status),
-                        message: format!("reading the response: {e}"),
-                        retry_after: None,
-                    });
-                }
-            };
-            Ok(match serde_json::from_slice::<Vec<DateEntry>>(&bytes) {
-                Ok(list) => Step::Done(list),
-                Err(e) => Step::Retry {
-                    status: Some(status),
-                    message: format!("not a crimes-street-dates list: {e}"),
-                    retry_after: None,
-                },
-            })
+        let retried = self.with_retries(&url, Kind::Json, &[], |response| {
+            Ok(read_dates(response, limit))
         })?;
         let list = match retried.result {
             Ok(list) => list,
@@ -849,27 +828,7 @@ impl<'a> Client<'a> {
                 }));
             }
         };
-        let mut months = BTreeMap::new();
-        for entry in list {
-            match entry.date.parse::<Month>() {
-                Ok(m) => {
-                    months.insert(m, entry.stop_and_search.into_iter().collect());
-                }
-                Err(e) => warn!(url, "ignoring an entry of crimes-street-dates: {e}"),
-            }
-        }
-        info!(
-            url,
-            months = months.len(),
-            "data.police.uk lists {} months, {} to {}",
-            months.len(),
-            months.keys().next().map_or("-".into(), |m| m.to_string()),
-            months
-                .keys()
-                .next_back()
-                .map_or("-".into(), |m| m.to_string()),
-        );
-        Ok(Ok(months))
+        Ok(Ok(published(&url, list)))
     }
 
     /// Downloads one file unless the log says the copy on disk is current. `Err` only for a
@@ -877,48 +836,13 @@ impl<'a> Client<'a> {
     fn download(&mut self, target: &Target, log: &mut FetchLog) -> Result<FetchEntry> {
         let cfg = self.cfg;
         let dir = cfg.data_dir.as_path();
-        let dest = dir.join(&target.file);
-        let on_disk = match hash_file(&dest) {
-            Ok(h) => Some(h),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => {
-                warn!("cannot read {}: {e}; downloading it again", dest.display());
-                None
-            }
-        };
-        let record = log.files.get(&target.file).cloned();
-        let current = match (&on_disk, &record) {
-            (Some((sha, _)), Some(r)) => r.sha256 == *sha,
-            _ => false,
-        };
-        if on_disk.is_some() && !current {
-            info!(
-                "{} does not match the fetch log; downloading it again",
-                target.file
-            );
-        }
-        let unchanged_entry = |status: Option<u16>, attempts: u32| {
-            let mut e = target.entry(dir, Outcome::Unchanged, status, attempts);
-            e.sha256 = on_disk.as_ref().map(|(s, _)| s.clone());
-            e.records = record.as_ref().and_then(|r| r.records);
-            e
-        };
-        if current && !cfg.refresh {
+        let on_disk = OnDisk::check(dir, target, log);
+        if on_disk.current && !cfg.refresh {
             info!(url = %target.url, "unchanged: {} matches the fetch log", target.file);
-            return Ok(unchanged_entry(None, 0));
+            return Ok(on_disk.unchanged_entry(dir, target, None, 0));
         }
 
-        // Validators only when the file on disk is the one they describe, or a 304 would keep
-        // a bad file.
-        let mut headers = Vec::new();
-        if current && let Some(r) = &record {
-            if let Some(etag) = &r.etag {
-                headers.push(("If-None-Match", etag.clone()));
-            }
-            if let Some(lm) = &r.last_modified {
-                headers.push(("If-Modified-Since", lm.clone()));
-            }
-        }
+        let headers = on_disk.validators();
         let conditional = !headers.is_empty();
         let mut last_status = None;
         let retried = self.with_retries(&target.url, target.kind, &headers, |response| {
@@ -938,7 +862,7 @@ impl<'a> Client<'a> {
             Err(message) => {
                 warn!(url = %target.url, attempts, "failed: {message}");
                 let mut e = target.entry(dir, Outcome::Failed, status, attempts);
-                e.sha256 = on_disk.as_ref().map(|(s, _)| s.clone());
+                e.sha256 = on_disk.sha256();
                 e.error = Some(message);
                 return Ok(e);
             }
@@ -946,65 +870,233 @@ impl<'a> Client<'a> {
         match got {
             Got::NotModified => {
                 info!(url = %target.url, "unchanged: 304 Not Modified");
-                Ok(unchanged_entry(status, attempts))
+                Ok(on_disk.unchanged_entry(dir, target, status, attempts))
             }
-            Got::NotFound => {
-                if on_disk.is_some() {
-                    warn!(
-                        url = %target.url,
-                        "missing: 404, keeping {} from an earlier fetch", target.file
-                    );
-                } else {
-                    info!(url = %target.url, "missing: 404, no data for this force-month");
-                }
-                let mut e = target.entry(dir, Outcome::Missing, status, attempts);
-                e.sha256 = on_disk.map(|(s, _)| s);
-                Ok(e)
-            }
-            Got::Saved(saved) => {
-                let same = on_disk.as_ref().is_some_and(|(s, _)| *s == saved.sha256);
-                let outcome = if same {
-                    // Identical bytes: keep the file as it is.
-                    drop(saved.tmp);
-                    Outcome::Unchanged
-                } else {
-                    saved.tmp.persist(&dest)?;
-                    if saved.records == Some(0) {
-                        Outcome::Zero
-                    } else {
-                        Outcome::Fetched
-                    }
-                };
-                info!(
-                    url = %target.url,
-                    bytes = saved.bytes,
-                    attempts,
-                    "{}: {}",
-                    outcome.label(),
-                    target.file
-                );
-                log.files.insert(
-                    target.file.clone(),
-                    FileRecord {
-                        url: target.url.clone(),
-                        file: target.file.clone(),
-                        sha256: saved.sha256.clone(),
-                        bytes: saved.bytes,
-                        status: 200,
-                        attempts,
-                        fetched_at: now(),
-                        etag: saved.etag,
-                        last_modified: saved.last_modified,
-                        records: saved.records,
-                    },
-                );
-                let mut e = target.entry(dir, outcome, status, attempts);
-                e.sha256 = Some(saved.sha256);
-                e.records = saved.records;
-                Ok(e)
-            }
+            Got::NotFound => Ok(on_disk.missing_entry(dir, target, status, attempts)),
+            Got::Saved(saved) => keep_saved(saved, dir, target, &on_disk, status, attempts, log),
         }
     }
+}
+
+/// The copy of a target already in the data folder, and whether the log describes it.
+struct OnDisk {
+    /// Hash and size of the file on disk; `None` when there is none (or it cannot be read).
+    hash: Option<(String, u64)>,
+    /// The log's record of the last successful download of the file.
+    record: Option<FileRecord>,
+    /// The file on disk is the one the log records: only then may it be trusted, and only
+    /// then may its validators be sent.
+    current: bool,
+}
+
+impl OnDisk {
+    /// Hashes the file on disk and compares it with the log.
+    fn check(dir: &Path, target: &Target, log: &FetchLog) -> OnDisk {
+        let dest = dir.join(&target.file);
+        let hash = match hash_file(&dest) {
+            Ok(h) => Some(h),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => {
+                warn!("cannot read {}: {e}; downloading it again", dest.display());
+                None
+            }
+        };
+        let record = log.files.get(&target.file).cloned();
+        let current = match (&hash, &record) {
+            (Some((sha, _)), Some(r)) => r.sha256 == *sha,
+            _ => false,
+        };
+        if hash.is_some() && !current {
+            info!(
+                "{} does not match the fetch log; downloading it again",
+                target.file
+            );
+        }
+        OnDisk {
+            hash,
+            record,
+            current,
+        }
+    }
+
+    fn sha256(&self) -> Option<String> {
+        self.hash.as_ref().map(|(s, _)| s.clone())
+    }
+
+    /// Headers for a conditional request. Validators only when the file on disk is the one
+    /// they describe, or a 304 would keep a bad file.
+    fn validators(&self) -> Vec<(&'static str, String)> {
+        let mut headers = Vec::new();
+        if self.current
+            && let Some(r) = &self.record
+        {
+            if let Some(etag) = &r.etag {
+                headers.push(("If-None-Match", etag.clone()));
+            }
+            if let Some(lm) = &r.last_modified {
+                headers.push(("If-Modified-Since", lm.clone()));
+            }
+        }
+        headers
+    }
+
+    /// The entry for a file kept as it is on disk.
+    fn unchanged_entry(
+        &self,
+        dir: &Path,
+        target: &Target,
+        status: Option<u16>,
+        attempts: u32,
+    ) -> FetchEntry {
+        let mut e = target.entry(dir, Outcome::Unchanged, status, attempts);
+        e.sha256 = self.sha256();
+        e.records = self.record.as_ref().and_then(|r| r.records);
+        e
+    }
+
+    /// The entry for a 404: no data for the force-month, but a file from an earlier fetch is
+    /// kept, not deleted.
+    fn missing_entry(
+        &self,
+        dir: &Path,
+        target: &Target,
+        status: Option<u16>,
+        attempts: u32,
+    ) -> FetchEntry {
+        if self.hash.is_some() {
+            warn!(
+                url = %target.url,
+                "missing: 404, keeping {} from an earlier fetch", target.file
+            );
+        } else {
+            info!(url = %target.url, "missing: 404, no data for this force-month");
+        }
+        let mut e = target.entry(dir, Outcome::Missing, status, attempts);
+        e.sha256 = self.sha256();
+        e
+    }
+}
+
+/// Puts a verified download in place (unless its bytes are those already on disk) and records
+/// it in the log, validators and all, as the file's last successful download.
+fn keep_saved(
+    saved: Saved,
+    dir: &Path,
+    target: &Target,
+    on_disk: &OnDisk,
+    status: Option<u16>,
+    attempts: u32,
+    log: &mut FetchLog,
+) -> Result<FetchEntry> {
+    let same = on_disk
+        .hash
+        .as_ref()
+        .is_some_and(|(s, _)| *s == saved.sha256);
+    let outcome = if same {
+        // Identical bytes: keep the file as it is.
+        drop(saved.tmp);
+        Outcome::Unchanged
+    } else {
+        saved.tmp.persist(&dir.join(&target.file))?;
+        if saved.records == Some(0) {
+            Outcome::Zero
+        } else {
+            Outcome::Fetched
+        }
+    };
+    info!(
+        url = %target.url,
+        bytes = saved.bytes,
+        attempts,
+        "{}: {}",
+        outcome.label(),
+        target.file
+    );
+    log.files.insert(
+        target.file.clone(),
+        FileRecord {
+            url: target.url.clone(),
+            file: target.file.clone(),
+            sha256: saved.sha256.clone(),
+            bytes: saved.bytes,
+            status: 200,
+            attempts,
+            fetched_at: now(),
+            etag: saved.etag,
+            last_modified: saved.last_modified,
+            records: saved.records,
+        },
+    );
+    let mut e = target.entry(dir, outcome, status, attempts);
+    e.sha256 = Some(saved.sha256);
+    e.records = saved.records;
+    Ok(e)
+}
+
+/// One month of `crimes-street-dates`.
+#[derive(Deserialize)]
+struct DateEntry {
+    date: String,
+    #[serde(rename = "stop-and-search", default)]
+    stop_and_search: Vec<String>,
+}
+
+/// Reads a `crimes-street-dates` response, within `limit` bytes.
+fn read_dates(mut response: Response<Body>, limit: u64) -> Step<Vec<DateEntry>> {
+    let status = response.status().as_u16();
+    if status != 200 {
+        return status_step(status, response.headers());
+    }
+    let bytes = match response.body_mut().with_config().limit(limit).read_to_vec() {
+        Ok(b) => b,
+        Err(ureq::Error::BodyExceedsLimit(n)) => {
+            return Step::Fail {
+                status: Some(status),
+                message: format!("response larger than {n} bytes"),
+            };
+        }
+        Err(e) => {
+            return Step::Retry {
+                status: Some(status),
+                message: format!("reading the response: {e}"),
+                retry_after: None,
+            };
+        }
+    };
+    match serde_json::from_slice::<Vec<DateEntry>>(&bytes) {
+        Ok(list) => Step::Done(list),
+        Err(e) => Step::Retry {
+            status: Some(status),
+            message: format!("not a crimes-street-dates list: {e}"),
+            retry_after: None,
+        },
+    }
+}
+
+/// The months of a `crimes-street-dates` list with the forces listed for each; an entry whose
+/// month cannot be read is ignored with a warning.
+fn published(url: &str, list: Vec<DateEntry>) -> BTreeMap<Month, BTreeSet<String>> {
+    let mut months = BTreeMap::new();
+    for entry in list {
+        match entry.date.parse::<Month>() {
+            Ok(m) => {
+                months.insert(m, entry.stop_and_search.into_iter().collect());
+            }
+            Err(e) => warn!(url, "ignoring an entry of crimes-street-dates: {e}"),
+        }
+    }
+    info!(
+        url,
+        months = months.len(),
+        "data.police.uk lists {} months, {} to {}",
+        months.len(),
+        months.keys().next().map_or("-".into(), |m| m.to_string()),
+        months
+            .keys()
+            .next_back()
+            .map_or("-".into(), |m| m.to_string()),
+    );
+    months
 }
 
 /// Streams a 200 body to a temporary file, hashing as it goes, and checks it. Network and
@@ -1041,31 +1133,10 @@ fn save_body(
     }
 
     let mut tmp = TempFile::create(dir, &target.file)?;
-    let mut hasher = Sha256::new();
-    let mut bytes: u64 = 0;
-    {
-        let mut reader = response.into_body().into_reader();
-        let mut out = BufWriter::with_capacity(1 << 16, &mut tmp.file);
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Ok(retry(format!("reading the body after {bytes} bytes: {e}"))),
-            };
-            bytes += n as u64;
-            if bytes > max_bytes {
-                return Ok(Step::Fail {
-                    status,
-                    message: format!("response exceeds the limit of {max_bytes} bytes"),
-                });
-            }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).map_err(Error::write(&tmp.path))?;
-        }
-        out.flush().map_err(Error::write(&tmp.path))?;
-    }
+    let (hasher, bytes) = match write_body(response.into_body(), &mut tmp, max_bytes)? {
+        Ok(written) => written,
+        Err(step) => return Ok(step),
+    };
     tmp.file.sync_all().map_err(Error::write(&tmp.path))?;
     if let Some(len) = declared
         && len != bytes
@@ -1074,17 +1145,9 @@ fn save_body(
             "truncated: Content-Length {len} but {bytes} bytes received"
         )));
     }
-    let records = match target.kind {
-        Kind::Json => match count_json_array(&tmp.path) {
-            Ok(n) => Some(n),
-            Err(message) => return Ok(retry(format!("not a stops-force JSON array: {message}"))),
-        },
-        Kind::Zip => {
-            if let Err(message) = check_zip(&tmp.path) {
-                return Ok(retry(format!("not a readable zip archive: {message}")));
-            }
-            None
-        }
+    let records = match verify(target.kind, &tmp.path) {
+        Ok(records) => records,
+        Err(message) => return Ok(retry(message)),
     };
     Ok(Step::Done(Saved {
         tmp,
@@ -1094,6 +1157,59 @@ fn save_body(
         etag,
         last_modified,
     }))
+}
+
+/// What [`write_body`] came to: the hash and size of the body written, or the step to take
+/// instead (a retry after a broken read, a failure past the size limit).
+type Written = std::result::Result<(Sha256, u64), Step<Saved>>;
+
+/// Copies the body into the temporary file (not yet synced), hashing it, and stops at
+/// `max_bytes`. `Err` only when the file cannot be written.
+fn write_body(body: Body, tmp: &mut TempFile, max_bytes: u64) -> Result<Written> {
+    let status = Some(200);
+    let mut hasher = Sha256::new();
+    let mut bytes: u64 = 0;
+    let mut reader = body.into_reader();
+    let mut out = BufWriter::with_capacity(1 << 16, &mut tmp.file);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Ok(Err(Step::Retry {
+                    status,
+                    message: format!("reading the body after {bytes} bytes: {e}"),
+                    retry_after: None,
+                }));
+            }
+        };
+        bytes += n as u64;
+        if bytes > max_bytes {
+            return Ok(Err(Step::Fail {
+                status,
+                message: format!("response exceeds the limit of {max_bytes} bytes"),
+            }));
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(Error::write(&tmp.path))?;
+    }
+    out.flush().map_err(Error::write(&tmp.path))?;
+    Ok(Ok((hasher, bytes)))
+}
+
+/// Checks a downloaded file is what it should be: a JSON array (giving its number of
+/// records) or a zip whose directory reads. `Err` says why not; the download is retried.
+fn verify(kind: Kind, path: &Path) -> std::result::Result<Option<u64>, String> {
+    match kind {
+        Kind::Json => count_json_array(path)
+            .map(Some)
+            .map_err(|message| format!("not a stops-force JSON array: {message}")),
+        Kind::Zip => check_zip(path)
+            .map(|()| None)
+            .map_err(|message| format!("not a readable zip archive: {message}")),
+    }
 }
 
 /// Number of elements of the JSON array in `path`, without holding the records.

@@ -195,7 +195,11 @@ fn discover(opts: &Options) -> Result<(Discovery, Bounds)> {
         return Err(p.clone().into_error());
     }
     if found.sources.is_empty() && found.extracts.is_empty() && found.problems.is_empty() {
-        let list: Vec<_> = opts.inputs.iter().map(|p| p.display().to_string()).collect();
+        let list: Vec<_> = opts
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         return Err(Error::NoInputs(list.join(", ")));
     }
     Ok((found, bounds))
@@ -363,8 +367,8 @@ fn merge_extracts(
             None => ingested.push(part),
             Some(at) => {
                 let other = &ingested[at];
-                let part_wins =
-                    !matches!(other.source.kind, Kind::Extract { .. }) || part.source.id > other.source.id;
+                let part_wins = !matches!(other.source.kind, Kind::Extract { .. })
+                    || part.source.id > other.source.id;
                 if part_wins {
                     let old = ingested.remove(at);
                     info!(replaced = %old.source.id, by = %part.source.id, "an extract replaces a file for the same force-month");

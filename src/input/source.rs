@@ -49,7 +49,7 @@ impl Stored {
 }
 
 /// Where a force-month came from: a data.police.uk file, or a force or FOI extract read
-/// through its mapping file (which [`crate::input::extract`] splits into force-months).
+/// through its mapping file (which the extract reader splits into force-months).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     Stored(Stored),

@@ -13,13 +13,13 @@ use rand_core::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
 
-use crate::input::discover::{self, NameOverride};
 use crate::error::{Error, Result};
-use crate::reference::forces::{self, FORCES, Force};
+use crate::input::discover::{self, NameOverride};
 use crate::input::ingest::batch::NULL;
 use crate::input::ingest::{self, LabelCol, Limits};
+use crate::reference::forces::{self, FORCES, Force};
 use crate::reference::month::Month;
-use crate::normalise::vocab;
+use crate::reference::vocab;
 
 /// The policing operation every synthetic row carries.
 pub const MARKER: &str = "SYNTHETIC TEST DATA";

@@ -5,13 +5,13 @@
 
 use polars::prelude::*;
 
-use crate::normalise::coverage::{CoverageRow, Status};
-use crate::reference::schema;
-use crate::reference::forces::FORCES;
 use crate::input::ingest::LabelCol;
 use crate::input::ingest::batch::NULL;
-use crate::normalise::vocab::{DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
+use crate::normalise::coverage::{CoverageRow, Status};
 use crate::normalise::{FileRows, Normaliser, QualityRow};
+use crate::reference::forces::FORCES;
+use crate::reference::schema;
+use crate::reference::vocab::{DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
 use crate::reference::{forces, month};
 use month::Month;
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
@@ -100,12 +100,31 @@ pub fn searches(
     sources: &[String],
 ) -> PolarsResult<DataFrame> {
     let height: usize = files.iter().map(|f| f.batch.len()).sum();
-    let month_code = |m: Month| months.iter().position(|x| *x == m).unwrap_or(0) as u32;
-    let (fy_cats, fy_of_month) = financial_years(months);
-    let per_file = |f: &FileRows, v: u32| std::iter::repeat_n(v, f.batch.len());
     // Made first, while every file still knows its length.
     let grounds = grounds_columns(files, norm, height);
     let mut columns = Vec::with_capacity(28);
+    columns.extend(when_columns(files, months, height)?);
+    columns.extend(label_columns(files, norm, height)?);
+    columns.extend(location_columns(files, height));
+    columns.extend(source_columns(files, sources, height)?);
+    columns.extend(grounds);
+    checked(&schema::SEARCHES, DataFrame::new(height, columns)?)
+}
+
+/// One value per row of a file.
+fn per_file(f: &FileRows, v: u32) -> std::iter::RepeatN<u32> {
+    std::iter::repeat_n(v, f.batch.len())
+}
+
+/// Force, month, year, financial year and datetime; takes the datetimes out of the files.
+fn when_columns(
+    files: &mut [FileRows],
+    months: &[Month],
+    height: usize,
+) -> PolarsResult<Vec<Column>> {
+    let month_code = |m: Month| months.iter().position(|x| *x == m).unwrap_or(0) as u32;
+    let (fy_cats, fy_of_month) = financial_years(months);
+    let mut columns = Vec::with_capacity(5);
     columns.push(enum_from_codes(
         "force",
         &force_ids(),
@@ -149,67 +168,68 @@ pub fn searches(
             .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
             .into_column(),
     );
+    Ok(columns)
+}
 
-    // A raw label column, in global codes.
-    let raw = |files: &[FileRows], c: LabelCol| -> PolarsResult<Column> {
-        enum_from_codes(
-            c.name(),
-            norm.cats(c),
-            height,
-            files.iter().enumerate().flat_map(move |(fi, f)| {
-                f.batch.labels[c.index()]
-                    .codes
-                    .iter()
-                    .map(move |&l| norm.global(c, fi, l))
-            }),
-        )
-    };
-    let free = |files: &mut [FileRows], c: LabelCol| {
-        for f in files.iter_mut() {
-            f.batch.labels[c.index()].codes = Vec::new();
-        }
-    };
-    // The global codes of a column, per row, for the normalised columns made from it.
-    fn globals<'a>(
-        files: &'a [FileRows],
-        norm: &'a Normaliser,
-        c: LabelCol,
-    ) -> impl Iterator<Item = u32> + 'a {
-        files.iter().enumerate().flat_map(move |(fi, f)| {
-            f.batch.labels[c.index()]
-                .codes
-                .iter()
-                .map(move |&l| norm.global(c, fi, l))
-        })
+/// The global codes of a column, per row, for the columns made from it.
+fn globals<'a>(
+    files: &'a [FileRows],
+    norm: &'a Normaliser,
+    c: LabelCol,
+) -> impl Iterator<Item = u32> + 'a {
+    files.iter().enumerate().flat_map(move |(fi, f)| {
+        f.batch.labels[c.index()]
+            .codes
+            .iter()
+            .map(move |&l| norm.global(c, fi, l))
+    })
+}
+
+/// A raw label column, in global codes.
+fn raw(files: &[FileRows], norm: &Normaliser, height: usize, c: LabelCol) -> PolarsResult<Column> {
+    enum_from_codes(c.name(), norm.cats(c), height, globals(files, norm, c))
+}
+
+/// Drops a label column's codes from the files once its columns are built.
+fn free(files: &mut [FileRows], c: LabelCol) {
+    for f in files.iter_mut() {
+        f.batch.labels[c.index()].codes = Vec::new();
     }
-    let texts = |all: &'static [&'static str]| all.to_vec();
+}
 
+/// The label columns, raw and normalised, each freed from the files once used.
+fn label_columns(
+    files: &mut [FileRows],
+    norm: &Normaliser,
+    height: usize,
+) -> PolarsResult<Vec<Column>> {
+    let mut columns = Vec::with_capacity(18);
     for c in [LabelCol::Type, LabelCol::Gender, LabelCol::AgeRange] {
-        columns.push(raw(files, c)?);
+        columns.push(raw(files, norm, height, c)?);
         free(files, c);
     }
     let sde = LabelCol::SelfDefinedEthnicity;
-    columns.push(raw(files, sde)?);
+    columns.push(raw(files, norm, height, sde)?);
     columns.push(enum_from_codes(
         "ethnicity",
-        &texts(Ethnicity::TEXTS),
+        Ethnicity::TEXTS,
         height,
         globals(files, norm, sde).map(|g| norm.ethnicity(g)),
     )?);
     columns.push(enum_from_codes(
         "ethnicity_detailed",
-        &texts(DetailedEthnicity::TEXTS),
+        DetailedEthnicity::TEXTS,
         height,
         globals(files, norm, sde).map(|g| norm.ethnicity_detailed(g)),
     )?);
     free(files, sde);
-    columns.push(raw(files, LabelCol::OfficerDefinedEthnicity)?);
+    columns.push(raw(files, norm, height, LabelCol::OfficerDefinedEthnicity)?);
     free(files, LabelCol::OfficerDefinedEthnicity);
-    columns.push(raw(files, LabelCol::Legislation)?);
-    columns.push(raw(files, LabelCol::ObjectOfSearch)?);
+    columns.push(raw(files, norm, height, LabelCol::Legislation)?);
+    columns.push(raw(files, norm, height, LabelCol::ObjectOfSearch)?);
     columns.push(enum_from_codes(
         "search_group",
-        &texts(SearchGroup::TEXTS),
+        SearchGroup::TEXTS,
         height,
         globals(files, norm, LabelCol::ObjectOfSearch)
             .zip(globals(files, norm, LabelCol::Legislation))
@@ -217,10 +237,10 @@ pub fn searches(
     )?);
     free(files, LabelCol::ObjectOfSearch);
     free(files, LabelCol::Legislation);
-    columns.push(raw(files, LabelCol::Outcome)?);
+    columns.push(raw(files, norm, height, LabelCol::Outcome)?);
     columns.push(enum_from_codes(
         "outcome_class",
-        &texts(OutcomeClass::TEXTS),
+        OutcomeClass::TEXTS,
         height,
         globals(files, norm, LabelCol::Outcome).map(|g| norm.outcome_class(g)),
     )?);
@@ -234,8 +254,14 @@ pub fn searches(
         columns.push(BooleanChunked::from_iter_options(c.name().into(), values).into_column());
         free(files, c);
     }
-    columns.push(raw(files, LabelCol::PolicingOperation)?);
+    columns.push(raw(files, norm, height, LabelCol::PolicingOperation)?);
     free(files, LabelCol::PolicingOperation);
+    Ok(columns)
+}
+
+/// Latitude and longitude, NaN as null; takes them out of the files.
+fn location_columns(files: &mut [FileRows], height: usize) -> Vec<Column> {
+    let mut columns = Vec::with_capacity(2);
     for name in ["latitude", "longitude"] {
         let mut values = Vec::with_capacity(height);
         for f in files.iter_mut() {
@@ -251,19 +277,27 @@ pub fn searches(
         columns
             .push(Float64Chunked::from_vec_validity(name.into(), values, validity).into_column());
     }
-    columns.push(enum_from_codes(
+    columns
+}
+
+/// Source file and line; the file's source is read before its lines (and so its length)
+/// are taken out.
+fn source_columns(
+    files: &mut [FileRows],
+    sources: &[String],
+    height: usize,
+) -> PolarsResult<Vec<Column>> {
+    let file = enum_from_codes(
         "source_file",
         sources,
         height,
         files.iter().flat_map(|f| per_file(f, f.source)),
-    )?);
+    )?;
     let mut line = Vec::with_capacity(height);
     for f in files.iter_mut() {
         line.extend(std::mem::take(&mut f.batch.line));
     }
-    columns.push(u32_col("source_line", line));
-    columns.extend(grounds);
-    checked(&schema::SEARCHES, DataFrame::new(height, columns)?)
+    Ok(vec![file, u32_col("source_line", line)])
 }
 
 /// The grounds text of extracts, its categories and the smell-only flag; null for

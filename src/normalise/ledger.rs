@@ -63,14 +63,15 @@ pub fn collect(ingested: Vec<Ingested>, undated: Vec<Undated>, months: &[Month])
         l.kept_sources.push(source.id.clone());
         l.quality_files
             .push((force, month, source.id.clone(), kept));
-        l.rejects.extend(parsed.rejects.into_iter().map(|r| RejectRow {
-            force,
-            month,
-            source: source.id.clone(),
-            line: r.line,
-            reason: r.reason,
-            raw: r.raw,
-        }));
+        l.rejects
+            .extend(parsed.rejects.into_iter().map(|r| RejectRow {
+                force,
+                month,
+                source: source.id.clone(),
+                line: r.line,
+                reason: r.reason,
+                raw: r.raw,
+            }));
         l.files.push(FileRows {
             source: code,
             force: source.force,

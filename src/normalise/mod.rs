@@ -9,15 +9,14 @@ pub mod frame;
 pub mod grounds;
 #[cfg(feature = "pipeline")]
 pub mod ledger;
-pub mod vocab;
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::reference::forces;
-use crate::normalise::grounds::Classifier;
 use crate::input::ingest::batch::{Invalid, LabelCol, NULL, RawBatch};
+use crate::normalise::grounds::Classifier;
+use crate::reference::forces;
 use crate::reference::month::Month;
-use vocab::{DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
+use crate::reference::vocab::{self, DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
 
 /// Label columns published raw in the searches table, in table order.
 pub const RAW_OUTPUT: [LabelCol; 9] = [

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::reference::schema::TableMeta;
 use crate::error::{Error, Result};
+use crate::reference::schema::TableMeta;
 
 /// Writes `df` to `dir/<name>.parquet`; returns the path.
 pub fn parquet(df: &mut DataFrame, dir: &Path, meta: &TableMeta) -> Result<PathBuf> {

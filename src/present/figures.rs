@@ -8,12 +8,11 @@ use polars::prelude::DataFrame;
 
 use crate::error::{Error, Result};
 use crate::reference::forces;
-use crate::tables::contract::{
-    CoverageRow, DisparityRow, FindRateRow, GroundsOutcomeRow, GroundsRow, OutcomeRow, RateRow,
-    Row,
-};
 use crate::reference::month::Month;
 use crate::reference::population::ENGLAND_AND_WALES;
+use crate::tables::contract::{
+    CoverageRow, DisparityRow, FindRateRow, GroundsOutcomeRow, GroundsRow, OutcomeRow, RateRow, Row,
+};
 
 /// Groups with a Census count, in display order.
 pub const GROUPS: [&str; 5] = ["Asian", "Black", "Mixed", "White", "Other"];
@@ -583,8 +582,15 @@ fn area_figures(
     let month_ratios: BTreeMap<&str, (f64, f64, Option<f64>)> = v
         .disparity
         .of(area)
-        .filter(|r| r.period_type == "month" && r.search_group == "all" && r.ethnicity == comparison)
-        .filter_map(|r| Some((r.period.as_str(), (r.rate_ratio?, r.ratio_ci_low?, r.ratio_ci_high))))
+        .filter(|r| {
+            r.period_type == "month" && r.search_group == "all" && r.ethnicity == comparison
+        })
+        .filter_map(|r| {
+            Some((
+                r.period.as_str(),
+                (r.rate_ratio?, r.ratio_ci_low?, r.ratio_ci_high),
+            ))
+        })
         .collect();
     let monthly = span
         .iter()
@@ -600,7 +606,14 @@ fn area_figures(
     });
     // The outcomes table covers all searches, with no search group to leave out.
     let outcomes = splits(v.outcomes.of(area), fy, |r: &OutcomeRow| {
-        (&r.period_type, &r.period, "", &r.ethnicity, &r.outcome_class, r.n)
+        (
+            &r.period_type,
+            &r.period,
+            "",
+            &r.ethnicity,
+            &r.outcome_class,
+            r.n,
+        )
     });
     let find = |measure: &'static str| {
         move |r: &FindRateRow| r.search_group == "all" && r.measure == measure
@@ -658,13 +671,14 @@ fn grounds_figures(
     } else {
         return None;
     };
-    let category = |c: &'static str| {
-        move |r: &GroundsRow| r.search_group == search_group && r.category == c
-    };
+    let category =
+        |c: &'static str| move |r: &GroundsRow| r.search_group == search_group && r.category == c;
     let smell = shares(g.of(area), fy, category(crate::normalise::grounds::SMELL));
     let smell_only = shares(g.of(area), fy, category("smell_only"));
     let o = &v.grounds_outcomes;
-    let of = |r: &GroundsOutcomeRow, measure: &str| r.search_group == search_group && r.measure == measure;
+    let of = |r: &GroundsOutcomeRow, measure: &str| {
+        r.search_group == search_group && r.measure == measure
+    };
     let linked_recorded = o.of(area).any(|r| {
         of(r, "outcome_linked")
             && r.period == fy
@@ -718,7 +732,10 @@ fn order_by_group<T>(mut rows: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
 }
 
 fn coverage_grid(coverage: &[CoverageRow]) -> CoverageGrid {
-    let mut months: Vec<Month> = coverage.iter().filter_map(|r| r.month.parse().ok()).collect();
+    let mut months: Vec<Month> = coverage
+        .iter()
+        .filter_map(|r| r.month.parse().ok())
+        .collect();
     months.sort();
     months.dedup();
     let mut by_force: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();

@@ -1,7 +1,8 @@
-//! Reference data every stage may read: the forces, months and financial years, and the
-//! Census populations.
+//! Reference data every stage may read: the forces, months and financial years, the Census
+//! populations, the data.police.uk vocabularies and the tables' documentation.
 
 pub mod forces;
 pub mod month;
 pub mod population;
 pub mod schema;
+pub mod vocab;

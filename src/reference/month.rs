@@ -3,14 +3,13 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A calendar month, `YYYY-MM`. The month of a search is the month in its file name.
-
 /// The time now, as the manifest, the fetch log, the lock and the summaries record it (RFC
 /// 3339, UTC, whole seconds).
 pub fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
+/// A calendar month, `YYYY-MM`. The month of a search is the month in its file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Month {
     year: u16,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::reference::forces;
-use crate::normalise::vocab::Ethnicity;
+use crate::reference::vocab::Ethnicity;
 
 const CENSUS_2021: &str =
     include_str!("../../fixtures/population/census2021_population_by_ethnicity_pfa22.csv");

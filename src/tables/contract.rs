@@ -351,7 +351,9 @@ mod tests {
     #[test]
     fn a_table_that_keeps_its_contract_is_read_into_rows() {
         let df = frame();
-        CoverageRow::CONTRACT.check(&df, "the coverage stage").unwrap();
+        CoverageRow::CONTRACT
+            .check(&df, "the coverage stage")
+            .unwrap();
         let rows = CoverageRow::read(&df).unwrap();
         assert_eq!(rows[1].force, "dorset");
         assert_eq!(rows[1].status, "missing");
@@ -374,7 +376,8 @@ mod tests {
             "{missing}"
         );
         let mut df = frame();
-        df.with_column(Column::new("status".into(), [1u32, 2])).unwrap();
+        df.with_column(Column::new("status".into(), [1u32, 2]))
+            .unwrap();
         assert!(message(df).contains("not text"));
         let mut df = frame();
         df.with_column(Column::new("month".into(), [Some("2024-01"), None]))

@@ -12,12 +12,12 @@ use polars::sql::SQLContext;
 use polars_core::query_result::QueryResult;
 
 use crate::error::{Error, Result};
-use crate::reference::forces::Force;
 use crate::normalise::grounds::Classifier;
-use crate::normalise::vocab::Ethnicity;
+use crate::reference::forces::Force;
 use crate::reference::population::{self, Population};
-use crate::stats::derive::{self, AreaFlags};
 use crate::reference::schema::TableMeta;
+use crate::reference::vocab::Ethnicity;
+use crate::stats::derive::{self, AreaFlags};
 pub use queries::Query;
 
 /// What the aggregate tables depend on besides the rows.
@@ -173,8 +173,8 @@ pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<Table>> {
     let normaliser = crate::normalise::Normaliser::new(&[], &s.grounds);
     let searches = crate::normalise::frame::searches(&mut [], &normaliser, &[], &[])
         .map_err(Error::polars("an empty searches table"))?;
-    let coverage =
-        crate::normalise::frame::coverage(&[], &[]).map_err(Error::polars("an empty coverage table"))?;
+    let coverage = crate::normalise::frame::coverage(&[], &[])
+        .map_err(Error::polars("an empty coverage table"))?;
     let mut tables = Vec::new();
     build(queries, searches, &coverage, s, |t| {
         tables.push(t);
@@ -404,7 +404,10 @@ pub fn build(
     for c in contract::ALL.iter().filter(|c| c.table != "coverage") {
         if !built.iter().any(|b| b == c.table) {
             return Err(Error::Contract {
-                file: folder.join(format!("{}.sql", c.table)).display().to_string(),
+                file: folder
+                    .join(format!("{}.sql", c.table))
+                    .display()
+                    .to_string(),
                 table: c.table.to_owned(),
                 column: c.columns[0].0.to_owned(),
                 problem: "no query in the queries folder makes this table".to_owned(),

@@ -2,7 +2,6 @@
 //! the documented size and shows drawn text and marks, every SVG is whole; drawing is
 //! deterministic.
 
-
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
@@ -137,7 +136,7 @@ fn the_disparity_chart_plots_the_table() {
         &d,
         &[
             ("area", "metropolitan"),
-            ("period", "2022/23"),
+            ("period", "2024/25"),
             ("search_group", "all"),
         ],
     );
@@ -151,13 +150,23 @@ fn the_disparity_chart_plots_the_table() {
         assert_eq!(r.flagged, flag(&row, "small_numbers"), "{}", r.label);
         let searches = num(&row, "searches").unwrap() as i64;
         assert!(
-            r.note.starts_with(&stopsearch::present::charts::canvas::thousands(searches)),
+            r.note
+                .starts_with(&stopsearch::present::charts::canvas::thousands(searches)),
             "{}: {}",
             r.label,
             r.note
         );
     }
-    assert!(c.frame.title.contains("Metropolitan"), "{}", c.frame.title);
+    assert!(
+        c.frame.title.contains("compared with White people"),
+        "{}",
+        c.frame.title
+    );
+    let sub = &c.frame.subtitle;
+    assert!(
+        sub.contains("Metropolitan") && sub.contains("2024/25"),
+        "{sub}"
+    );
 }
 
 /// The league ranks the forces by their Black/White ratio, highest first, and names them.
@@ -203,7 +212,7 @@ fn the_rates_chart_plots_the_table() {
             &rates,
             &[
                 ("area", "metropolitan"),
-                ("period", "2022/23"),
+                ("period", "2024/25"),
                 ("search_group", "all"),
                 ("ethnicity", group),
             ],

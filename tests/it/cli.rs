@@ -11,7 +11,14 @@ fn help_documents_every_exit_code() {
     let out = stopsearch(&root(), &["run", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
-    for code in ["0  success", "1  success with", "2  usage", "3  fetch", "4  output", "5  internal"] {
+    for code in [
+        "0  success",
+        "1  success with",
+        "2  usage",
+        "3  fetch",
+        "4  output",
+        "5  internal",
+    ] {
         assert!(help.contains(code), "--help lacks `{code}`:\n{help}");
     }
 }
@@ -28,7 +35,12 @@ fn a_closed_pipe_ends_quietly() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 16];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

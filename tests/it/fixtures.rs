@@ -3,7 +3,6 @@
 //! counts made from the raw files by `tests/crosscheck/count_raw.py` (Python's csv module,
 //! with mappings parsed from the reference document).
 
-
 use std::collections::BTreeMap;
 
 use crate::common::*;

@@ -3,7 +3,6 @@
 //! errors for bad mappings; and the classifier held at the precision and recall the README
 //! reports.
 
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -326,7 +325,9 @@ fn xlsx_gives_the_same_searches_as_csv() {
         ],
         0,
     );
-    let from_csv = table(&grounds_run(), "searches").drop("source_file").unwrap();
+    let from_csv = table(&grounds_run(), "searches")
+        .drop("source_file")
+        .unwrap();
     let from_xlsx = table(&out, "searches").drop("source_file").unwrap();
     assert!(from_csv.equals_missing(&from_xlsx));
     assert_eq!(table(&out, "rejects").height(), 2);

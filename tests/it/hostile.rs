@@ -1,7 +1,6 @@
 //! Hostile input: compression bombs are refused with a clear error before they fill memory, and
 //! archive members that would escape are never used.
 
-
 use std::io::Write;
 use std::path::Path;
 

@@ -1,7 +1,6 @@
 //! Every kind of input, and every kind of broken input: each has a clear outcome, no panic,
 //! and rows read = rows kept + rows rejected.
 
-
 use std::io::Write;
 use std::path::Path;
 

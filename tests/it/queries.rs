@@ -176,7 +176,10 @@ fn renaming_a_column_the_report_reads_is_an_error() {
         "    e.force_months_covered,\n",
         "    e.force_months_covered AS months_with_data,\n",
     );
-    assert_ne!(sql, renamed, "rates.sql no longer selects force_months_covered this way");
+    assert_ne!(
+        sql, renamed,
+        "rates.sql no longer selects force_months_covered this way"
+    );
     std::fs::write(&path, renamed).unwrap();
     for extra in [&[][..], &["--no-charts"][..]] {
         let out_dir = dir.path().join("out");
@@ -199,15 +202,25 @@ fn renaming_a_column_the_report_reads_is_an_error() {
                 && e.contains("no such column"),
             "{e}"
         );
-        assert!(!out_dir.exists(), "a failed run published {}", out_dir.display());
+        assert!(
+            !out_dir.exists(),
+            "a failed run published {}",
+            out_dir.display()
+        );
     }
     // A table the report reads that no query makes is named the same way.
     std::fs::remove_file(queries.join("find_rates.sql")).unwrap();
     std::fs::write(&path, sql).unwrap();
     let out = stopsearch(
         &root(),
-        &["run", "--queries", queries.to_str().unwrap(), "--out",
-          dir.path().join("o2").to_str().unwrap(), "-q"],
+        &[
+            "run",
+            "--queries",
+            queries.to_str().unwrap(),
+            "--out",
+            dir.path().join("o2").to_str().unwrap(),
+            "-q",
+        ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("find_rates.sql"), "{}", stderr(&out));

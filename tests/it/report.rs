@@ -1,9 +1,6 @@
 //! The report: the sentences quote the tables exactly, every link and image resolves, and the
 //! pages open in headless Chromium without errors.
 
-
-use std::path::PathBuf;
-
 use crate::common::*;
 use stopsearch::present::charts::canvas::thousands;
 use stopsearch::present::report::words::{percent, ratio_text};
@@ -212,4 +209,42 @@ fn report_opens_in_headless_chromium() {
         .status()
         .unwrap();
     assert!(status.success(), "the report failed in Chromium");
+}
+
+/// British Transport Police has no resident population: its page says so and quotes both
+/// groups' searches as counted in the raw file, never "no White people" nor a bound of 0.
+#[test]
+fn a_force_with_no_resident_population_is_read_as_such() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    // Merseyside's real June 2025 rows, filed as BTP's.
+    std::fs::copy(
+        fixtures().join("2025-06-merseyside-stop-and-search.csv.gz"),
+        data.join("2025-06-btp-stop-and-search.csv.gz"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_ok(
+        &root(),
+        &[data.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"],
+        0,
+    );
+    let counts = raw_counts();
+    let raw = &counts["files"]["police_uk/2025-06-merseyside-stop-and-search.csv.gz"]["ethnicity"];
+    let (black, white) = (
+        raw["Black"].as_i64().unwrap(),
+        raw["White"].as_i64().unwrap(),
+    );
+    let html = std::fs::read_to_string(out.join("forces/btp.html"))
+        .unwrap()
+        .replace("&#x2f;", "/");
+    let expected = format!(
+        "British Transport Police has no resident population, so no rate per 1,000 residents \
+         and no rate ratio can be given; in 2025/26 it searched {black} Black people and {} \
+         White people.",
+        thousands(white)
+    );
+    assert!(html.contains(&expected), "{expected}\nnot in:\n{html}");
+    assert!(!html.contains("no White people") && !html.contains("at least 0"));
 }

@@ -2,7 +2,6 @@
 //! reports (checked against the files themselves), a run from the cache is byte-identical to a
 //! cold run, and synthetic and real data are never mixed.
 
-
 use std::path::Path;
 
 use crate::common::*;

@@ -1,7 +1,6 @@
 //! Scheduled runs: atomic publish under SIGKILL, the lock, the settings file, the month window,
 //! thresholds and exit codes, `--summary-json`, and `fetch` failing with exit code 3.
 
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

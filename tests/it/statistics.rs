@@ -2,7 +2,6 @@
 //! tables, and each aggregate table hand-checked on the fixtures against counts made from the
 //! raw files without the program (tests/expected/fixture_counts.json).
 
-
 use crate::common::*;
 use stopsearch::reference::population::{Census, Population};
 use stopsearch::stats::intervals::{rate_per_1000, rate_ratio};

@@ -2,7 +2,7 @@
 //! recognised and maps to a class other than unknown. The labels are read from the document,
 //! not from the program's own lists.
 
-use stopsearch::normalise::vocab;
+use stopsearch::reference::vocab;
 
 fn doc() -> String {
     std::fs::read_to_string(

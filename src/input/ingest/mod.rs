@@ -11,8 +11,8 @@ pub mod read;
 
 pub use batch::{LabelCol, RawBatch};
 
-use crate::input::source::{FileSource, Source, Stored};
 use crate::error::FileProblem;
+use crate::input::source::{FileSource, Source, Stored};
 
 /// A row that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,7 +226,8 @@ pub fn ingest(
     on_done: impl Fn(usize) + Sync,
 ) -> Vec<Ingested> {
     let count = sources.len();
-    let mut groups: std::collections::BTreeMap<String, Vec<(usize, FileSource)>> = Default::default();
+    let mut groups: std::collections::BTreeMap<String, Vec<(usize, FileSource)>> =
+        Default::default();
     for (i, s) in sources.into_iter().enumerate() {
         groups.entry(s.month.to_string()).or_default().push((i, s));
     }
@@ -250,7 +251,8 @@ pub fn ingest(
                     else {
                         continue;
                     };
-                    let (places, sources): (Vec<usize>, Vec<FileSource>) = members.into_iter().unzip();
+                    let (places, sources): (Vec<usize>, Vec<FileSource>) =
+                        members.into_iter().unzip();
                     let n = sources.len();
                     for (place, done) in places
                         .into_iter()

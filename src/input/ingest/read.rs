@@ -6,8 +6,8 @@ use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
-use crate::input::source::{FileSource, Stored};
 use crate::error::FileProblem;
+use crate::input::source::{FileSource, Stored};
 
 /// The bytes of a source, decompressed, and the hash of the file as stored.
 pub struct Bytes {

@@ -12,9 +12,9 @@ use plotters::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::normalise::vocab::{OutcomeClass, SearchGroup};
 use crate::present::figures::{AreaFigures, Figures, GROUPS, GroundsFigures, Period, Share, Split};
 use crate::reference::month::Month;
+use crate::reference::vocab::{OutcomeClass, SearchGroup};
 use canvas::{Canvas, Frame, human, thousands};
 use draw::{BarRow, Body, ForestRow, StackRow};
 
@@ -631,8 +631,11 @@ fn trend_searches_chart(s: &Scope) -> Option<Chart> {
         a.monthly
             .iter()
             .map(|m| {
+                // A group with no row in a covered month had no searches that month: the
+                // rates table lists the groups seen anywhere in the run.
                 m.searches.as_ref().map(|s| {
-                    (s.get("Not stated").unwrap_or(&0) + s.get("Missing").unwrap_or(&0)) as f64
+                    let of = |g: &str| s.get(g).copied().unwrap_or(0);
+                    (of("Not stated") + of("Missing")) as f64
                 })
             })
             .collect(),

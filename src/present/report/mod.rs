@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
+use crate::error::{Error, Result};
+use crate::output::dictionary::Documented;
 use crate::present::charts::Rendered;
 use crate::present::charts::canvas::thousands;
-use crate::output::dictionary::Documented;
-use crate::error::{Error, Result};
 use crate::present::figures::{AreaFigures, Figures};
 use crate::reference::population::ENGLAND_AND_WALES;
 

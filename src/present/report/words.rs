@@ -63,22 +63,31 @@ pub fn ratio_sentence(f: &Figures, area: &AreaFigures, r: &Ratio) -> String {
             "In {} neither {group} nor {reference} were searched in {}, so there is no ratio.",
             p.label, area.name
         )),
+        // No rate at all: the area has no resident population (British Transport Police).
+        (None, false) if area.no_resident_population => out.push(format!(
+            "{} has no resident population, so no rate per 1,000 residents and no rate ratio can \
+             be given; in {} it searched {} {group} and {} {reference}.",
+            area.name,
+            p.label,
+            thousands(r.searches as i64),
+            thousands(r.reference_searches as i64)
+        )),
         (None, false) => out.push(format!(
             "In {} {} searched {} {group} and no {reference}, so the ratio cannot be given; it is \
              at least {}.",
             p.label,
             who(area),
             thousands(r.searches as i64),
-            ratio_text(r.low.unwrap_or(0.0))
+            bound(r.low, ratio_text)
         )),
         (Some(ratio), false) => {
             let interval = match r.high {
                 Some(high) => format!(
                     "95% interval {} to {}",
-                    ratio_text(r.low.unwrap_or(0.0)),
+                    bound(r.low, ratio_text),
                     ratio_text(high)
                 ),
-                None => format!("95% interval from {}", ratio_text(r.low.unwrap_or(0.0))),
+                None => format!("95% interval from {}", bound(r.low, ratio_text)),
             };
             out.push(format!(
                 "In {} {} searched {group} at {} times the rate of {reference} ({interval}), \
@@ -152,8 +161,8 @@ pub fn rates_reading(f: &Figures, area: &AreaFigures) -> String {
         who(area),
         people(&f.comparison),
         human(cr),
-        human(c.low.unwrap_or(0.0)),
-        human(c.high.unwrap_or(0.0)),
+        bound(c.low, human),
+        bound(c.high, human),
         people(&f.reference),
         human(rr)
     )];
@@ -296,8 +305,8 @@ pub fn share_reading(f: &Figures, area: &AreaFigures, shares: &[Share], what: &s
         p.label,
         percent(cs),
         people(&f.comparison),
-        percent(c.low.unwrap_or(0.0)),
-        percent(c.high.unwrap_or(0.0)),
+        bound(c.low, percent),
+        bound(c.high, percent),
         percent(rs),
         people(&f.reference)
     );
@@ -327,14 +336,14 @@ pub fn league_reading(f: &Figures) -> String {
         f.league.len(),
         top.label,
         people(&f.comparison),
-        ratio_text(top.ratio.unwrap_or(0.0)),
+        bound(top.ratio, ratio_text),
         people(&f.reference)
     );
     if usable.len() > 1 {
         out.push_str(&format!(
             "; {} the lowest, at {} times",
             bottom.label,
-            ratio_text(bottom.ratio.unwrap_or(0.0))
+            bound(bottom.ratio, ratio_text)
         ));
     }
     out.push_str(
@@ -377,8 +386,8 @@ pub fn grounds_smell_reading(f: &Figures, area: &AreaFigures) -> String {
         people(&f.comparison),
         thousands(c.n as i64),
         thousands(c.total as i64),
-        percent(c.low.unwrap_or(0.0)),
-        percent(c.high.unwrap_or(0.0)),
+        bound(c.low, percent),
+        bound(c.high, percent),
         percent(rs),
         people(&f.reference),
         thousands(r.n as i64),
@@ -499,6 +508,12 @@ pub fn coverage_reading(f: &Figures) -> String {
         thousands(missing as i64),
         thousands(total as i64)
     )
+}
+
+/// A limit or estimate the sentence quotes; never a silent zero if it is missing (the tables
+/// give one wherever the estimate exists, so this is a guard, not a case).
+fn bound(value: Option<f64>, show: fn(f64) -> String) -> String {
+    value.map_or_else(|| "(not available)".to_owned(), show)
 }
 
 #[cfg(test)]
