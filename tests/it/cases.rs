@@ -9,19 +9,6 @@ use polars::prelude::{DataFrame, DataType};
 
 use crate::common::*;
 
-/// The query files that write a table (not the `_` helpers).
-fn query_tables() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("queries"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('_'))
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn every_query_has_a_case() {
     let tables = query_tables();

@@ -14,14 +14,7 @@ const GROUNDS_TABLES: [&str; 2] = ["grounds", "grounds_outcomes"];
 #[test]
 fn every_query_makes_a_table() {
     let out = fixture_run();
-    let mut names: Vec<String> = std::fs::read_dir(root().join("queries"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('_'))
-        .collect();
-    names.sort();
+    let names = query_tables();
     assert!(names.len() >= 6, "{names:?}");
     for name in names {
         let df = if GROUNDS_TABLES.contains(&name.as_str()) {

@@ -227,3 +227,16 @@ pub fn grounds_run() -> PathBuf {
     });
     dir.path().join("out")
 }
+
+/// The query files that write a table (not the `_` helpers).
+pub fn query_tables() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("queries"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('_'))
+        .collect();
+    names.sort();
+    names
+}
