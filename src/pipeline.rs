@@ -109,12 +109,11 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     accounts.count(&normalised.ledger_counts);
     let tables_dir = out.join("tables");
     let mut written = Written::new(&out);
-    for (df, doc) in [
+    for (mut df, doc) in [
         (normalised.coverage.clone(), &schema::COVERAGE),
         (normalised.rejects, &schema::REJECTS),
         (normalised.quality, &schema::QUALITY),
     ] {
-        let mut df = df;
         written.parquet(&mut df, &tables_dir, &doc.into())?;
     }
     let aggregates = build_tables(
@@ -140,12 +139,11 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         )?;
         debug!(elapsed = ?clock.elapsed(), "report written");
     }
-    let summary = accounts.finish(started_at, cfg, written)?;
-    let json = serde_json::to_vec_pretty(&summary.1).expect("the manifest serialises");
+    let (summary, manifest) = accounts.finish(started_at, cfg, written);
+    let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
     write::atomic(&out.join("manifest.json"), &json)?;
     write::atomic(&out.join("README.md"), OUTPUT_README.as_bytes())?;
     publisher.publish()?;
-    let summary = summary.0;
     info!(
         rows_read = summary.rows_read,
         rows_kept = summary.rows_kept,
@@ -239,12 +237,13 @@ impl Accounts {
         ) = *c;
     }
 
+    /// The run's summary and its manifest, once everything is written.
     fn finish(
         mut self,
         started_at: String,
         cfg: &RunConfig,
         written: Written,
-    ) -> Result<(RunSummary, Manifest)> {
+    ) -> (RunSummary, Manifest) {
         self.summary.tables = written.tables;
         let manifest = Manifest {
             stopsearch_version: crate::VERSION.to_owned(),
@@ -267,7 +266,7 @@ impl Accounts {
             tables: written.entries,
             fetch: self.summary.fetch.clone(),
         };
-        Ok((self.summary, manifest))
+        (self.summary, manifest)
     }
 }
 

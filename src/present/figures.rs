@@ -17,6 +17,17 @@ use crate::tables::contract::{
 /// Groups with a Census count, in display order.
 pub const GROUPS: [&str; 5] = ["Asian", "Black", "Mixed", "White", "Other"];
 
+/// The groups of the monthly series: those with a Census count, then the two without.
+pub const MONTH_GROUPS: [&str; 7] = [
+    "Asian",
+    "Black",
+    "Mixed",
+    "White",
+    "Other",
+    "Not stated",
+    "Missing",
+];
+
 /// A period the figures are about, with how much of it the data cover.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Period {
@@ -90,7 +101,7 @@ pub struct Split {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonthPoint {
     pub month: Month,
-    /// Searches by group (GROUPS, then Not stated and Missing) when the month is covered.
+    /// Searches by group, every one of [`MONTH_GROUPS`], when the month is covered.
     pub searches: Option<BTreeMap<String, u64>>,
     /// Comparison group against the reference: (ratio, low, high).
     pub ratio: Option<(f64, f64, Option<f64>)>,
@@ -349,12 +360,15 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
     };
     let per_area = forces_per_area(&coverage_rows, inp.merge_city_into_met);
     let years = years_by_area(&v.rates);
-    let coverage = coverage_grid(&coverage_rows);
+    let coverage = coverage_grid(&coverage_rows)?;
     let mut areas: Vec<AreaFigures> = years
         .iter()
         .map(|(area, ys)| {
-            let period = headline(ys.clone(), per_area.get(area).copied().unwrap_or(1));
-            area_figures(
+            let forces = per_area.get(area).copied().ok_or_else(|| {
+                Error::Invariant(format!("area {area} has rates but no force in coverage"))
+            })?;
+            let period = headline(ys.clone(), forces);
+            Ok(area_figures(
                 &v,
                 &coverage.months,
                 area,
@@ -362,9 +376,9 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
                 comparison,
                 inp.reference,
                 &inp.grounds_categories,
-            )
+            ))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     areas.sort_by_key(|a| (a.area != ENGLAND_AND_WALES, a.name.clone()));
 
     // The league: the latest financial year that some force covers in full, else the latest
@@ -492,9 +506,13 @@ fn area_rates(rates: &ByArea<RateRow>, area: &str, fy: &str) -> AreaRates {
             }
             "month" if group != "All" => {
                 if let Ok(m) = r.period.parse() {
+                    // A covered month lists every group: one with no row in the rates table
+                    // (none of its labels seen in the run) had no searches that month.
                     out.monthly
                         .entry(m)
-                        .or_default()
+                        .or_insert_with(|| {
+                            MONTH_GROUPS.iter().map(|g| (g.to_string(), 0)).collect()
+                        })
                         .insert(group.to_owned(), r.searches);
                 }
             }
@@ -731,7 +749,9 @@ fn order_by_group<T>(mut rows: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
     rows
 }
 
-fn coverage_grid(coverage: &[CoverageRow]) -> CoverageGrid {
+/// The coverage table as a force × month grid; it has one row per force and month of the
+/// run's span.
+fn coverage_grid(coverage: &[CoverageRow]) -> Result<CoverageGrid> {
     let mut months: Vec<Month> = coverage
         .iter()
         .filter_map(|r| r.month.parse().ok())
@@ -753,11 +773,12 @@ fn coverage_grid(coverage: &[CoverageRow]) -> CoverageGrid {
                 .map(|m| {
                     statuses
                         .get(m.to_string().as_str())
-                        .map_or_else(|| "missing".to_owned(), |s| (*s).to_owned())
+                        .map(|s| (*s).to_owned())
+                        .ok_or_else(|| Error::Invariant(format!("coverage has no row for {f} {m}")))
                 })
-                .collect();
-            (f.to_owned(), row)
+                .collect::<Result<_>>()?;
+            Ok((f.to_owned(), row))
         })
-        .collect();
-    CoverageGrid { months, forces }
+        .collect::<Result<_>>()?;
+    Ok(CoverageGrid { months, forces })
 }

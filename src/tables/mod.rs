@@ -321,19 +321,7 @@ pub fn build(
             last_read.insert(t.clone(), i);
         }
     }
-    let mut ctx = SQLContext::new();
-    let grounds = search_grounds(&searches).map_err(Error::polars("the search_grounds table"))?;
-    ctx.register("search_grounds", grounds.lazy());
-    ctx.register(
-        "grounds_categories",
-        grounds_categories(&s.grounds)
-            .map_err(Error::polars("the grounds_categories table"))?
-            .lazy(),
-    );
-    ctx.register("searches", searches.lazy());
-    ctx.register("coverage", coverage.clone().lazy());
-    let population = population_frame(s).map_err(Error::polars("building the population table"))?;
-    ctx.register("population", population.lazy());
+    let mut ctx = context(searches, coverage, s)?;
     let params = BTreeMap::from([("reference".to_owned(), s.reference.as_str().to_owned())]);
     let areas = AreaFlags {
         no_resident_population: vec!["btp".to_owned()],
@@ -374,33 +362,61 @@ pub fn build(
         if last_read.contains_key(&q.name) {
             ctx.register(&q.name, df.clone().lazy());
         }
-        let documented: BTreeMap<&str, &str> = q
-            .columns
-            .iter()
-            .map(|(c, d)| (c.as_str(), d.as_str()))
-            .chain(derived.iter().map(|(c, d)| (c.as_str(), d.as_str())))
-            .collect();
-        let columns = df
-            .get_column_names()
-            .iter()
-            .map(|c| {
-                let doc = documented
-                    .get(c.as_str())
-                    .copied()
-                    .unwrap_or("(not documented in the query file)");
-                (c.to_string(), doc.to_owned())
-            })
-            .collect();
-        on_table(Table {
-            meta: TableMeta {
-                name: q.name.clone(),
-                description: q.description.clone(),
-                columns,
-            },
-            df,
-        })?;
+        let meta = meta(&q, &df, &derived);
+        on_table(Table { meta, df })?;
     }
-    // A table the report reads that no query made (its SQL file deleted or renamed).
+    every_contract_built(&built, &folder)
+}
+
+/// The registered tables every query may read: the row-level searches and coverage, each
+/// search's grounds categories as rows, the classifier's categories and the population.
+fn context(searches: DataFrame, coverage: &DataFrame, s: &Settings) -> Result<SQLContext> {
+    let ctx = SQLContext::new();
+    let grounds = search_grounds(&searches).map_err(Error::polars("the search_grounds table"))?;
+    ctx.register("search_grounds", grounds.lazy());
+    ctx.register(
+        "grounds_categories",
+        grounds_categories(&s.grounds)
+            .map_err(Error::polars("the grounds_categories table"))?
+            .lazy(),
+    );
+    ctx.register("searches", searches.lazy());
+    ctx.register("coverage", coverage.clone().lazy());
+    let population = population_frame(s).map_err(Error::polars("building the population table"))?;
+    ctx.register("population", population.lazy());
+    Ok(ctx)
+}
+
+/// A table's metadata: the query's description, and each column's documentation from the
+/// query file or from the statistic that added it.
+fn meta(q: &Query, df: &DataFrame, derived: &[(String, String)]) -> TableMeta {
+    let documented: BTreeMap<&str, &str> = q
+        .columns
+        .iter()
+        .map(|(c, d)| (c.as_str(), d.as_str()))
+        .chain(derived.iter().map(|(c, d)| (c.as_str(), d.as_str())))
+        .collect();
+    let columns = df
+        .get_column_names()
+        .iter()
+        .map(|c| {
+            let doc = documented
+                .get(c.as_str())
+                .copied()
+                .unwrap_or("(not documented in the query file)");
+            (c.to_string(), doc.to_owned())
+        })
+        .collect();
+    TableMeta {
+        name: q.name.clone(),
+        description: q.description.clone(),
+        columns,
+    }
+}
+
+/// A table the report reads that no query made (its SQL file deleted or renamed) is an error
+/// naming the file it should come from.
+fn every_contract_built(built: &[String], folder: &std::path::Path) -> Result<()> {
     for c in contract::ALL.iter().filter(|c| c.table != "coverage") {
         if !built.iter().any(|b| b == c.table) {
             return Err(Error::Contract {

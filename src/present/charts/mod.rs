@@ -620,7 +620,7 @@ fn trend_searches_chart(s: &Scope) -> Option<Chart> {
             let values = a
                 .monthly
                 .iter()
-                .map(|m| m.searches.as_ref().map(|s| *s.get(*g).unwrap_or(&0) as f64))
+                .map(|m| m.searches.as_ref().map(|s| s[*g] as f64))
                 .collect();
             (g.to_string(), group_colour(g), values)
         })
@@ -631,12 +631,9 @@ fn trend_searches_chart(s: &Scope) -> Option<Chart> {
         a.monthly
             .iter()
             .map(|m| {
-                // A group with no row in a covered month had no searches that month: the
-                // rates table lists the groups seen anywhere in the run.
-                m.searches.as_ref().map(|s| {
-                    let of = |g: &str| s.get(g).copied().unwrap_or(0);
-                    (of("Not stated") + of("Missing")) as f64
-                })
+                m.searches
+                    .as_ref()
+                    .map(|s| (s["Not stated"] + s["Missing"]) as f64)
             })
             .collect(),
     ));
