@@ -718,8 +718,9 @@ fn split(
     let mut parts: BTreeMap<(usize, Month), Parsed> = BTreeMap::new();
     let mut undated = Vec::new();
     let rows_read = records.len() as u32;
+    let force_values = mapping.values.get("force");
     for record in records {
-        let placed = match place(&record, slots, mapping) {
+        let placed = match place(&record, slots, mapping, force_values) {
             Ok(p) => p,
             Err(reason) => {
                 undated.push(Reject {
@@ -756,6 +757,7 @@ fn place<'r>(
     record: &'r Record,
     slots: &Slots,
     mapping: &Mapping,
+    force_values: Option<&ValueMap>,
 ) -> std::result::Result<Placed<'r>, String> {
     let cells = match &record.cells {
         Ok(c) => c,
@@ -766,7 +768,6 @@ fn place<'r>(
         (ForceSpec::Fixed(f), _) => f,
         (ForceSpec::Column(_), Some(i)) => {
             let raw = cells[i].text();
-            let force_values = mapping.values.get("force");
             let value = force_values.and_then(|m| m.get(&raw)).unwrap_or(&raw);
             match forces::by_id(value).or_else(|| forces::by_name(value)) {
                 Some(f) => f,

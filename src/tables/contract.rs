@@ -122,61 +122,62 @@ fn invariant(table: &str, column: &str, e: PolarsError) -> Error {
 pub mod read {
     use super::*;
 
+    /// The column cast to `dtype`, which the contract check guarantees is possible.
+    fn cast(df: &DataFrame, table: &str, name: &str, dtype: &DataType) -> Result<Column> {
+        df.column(name)
+            .and_then(|c| c.cast(dtype))
+            .map_err(|e| invariant(table, name, e))
+    }
+
+    /// Values of a column the contract says has no nulls.
+    fn present<T>(
+        values: impl Iterator<Item = Option<T>>,
+        table: &str,
+        name: &str,
+    ) -> Result<Vec<T>> {
+        values
+            .map(|v| v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null"))))
+            .collect()
+    }
+
     pub fn text(df: &DataFrame, table: &str, name: &str) -> Result<Vec<String>> {
-        let fail = |e| invariant(table, name, e);
-        let column = df
-            .column(name)
-            .and_then(|c| c.cast(&DataType::String))
-            .map_err(fail)?;
-        let values = column.str().map_err(fail)?;
+        let column = cast(df, table, name, &DataType::String)?;
+        let values = column.str().map_err(|e| invariant(table, name, e))?;
+        present(values.iter().map(|v| v.map(str::to_owned)), table, name)
+    }
+
+    pub fn optional_count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<u64>>> {
+        let column = cast(df, table, name, &DataType::Int64)?;
+        let values = column.i64().map_err(|e| invariant(table, name, e))?;
         values
             .iter()
             .map(|v| {
-                v.map(str::to_owned)
-                    .ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null")))
+                v.map(|v| {
+                    u64::try_from(v)
+                        .map_err(|_| Error::Invariant(format!("{table}.{name} holds {v}")))
+                })
+                .transpose()
             })
             .collect()
     }
 
-    pub fn optional_count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<u64>>> {
-        let fail = |e| invariant(table, name, e);
-        let column = df
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Int64))
-            .map_err(fail)?;
-        Ok(column
-            .i64()
-            .map_err(fail)?
-            .iter()
-            .map(|v| v.map(|v| v.max(0) as u64))
-            .collect())
-    }
-
     pub fn count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<u64>> {
-        optional_count(df, table, name)?
-            .into_iter()
-            .map(|v| v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null"))))
-            .collect()
+        present(optional_count(df, table, name)?.into_iter(), table, name)
     }
 
     pub fn number(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<f64>>> {
-        let fail = |e| invariant(table, name, e);
-        let column = df
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Float64))
-            .map_err(fail)?;
-        Ok(column.f64().map_err(fail)?.iter().collect())
+        let column = cast(df, table, name, &DataType::Float64)?;
+        Ok(column
+            .f64()
+            .map_err(|e| invariant(table, name, e))?
+            .iter()
+            .collect())
     }
 
     pub fn flag(df: &DataFrame, table: &str, name: &str) -> Result<Vec<bool>> {
-        let fail = |e| invariant(table, name, e);
-        let column = df.column(name).map_err(fail)?;
-        column
-            .bool()
-            .map_err(fail)?
-            .iter()
-            .map(|v| v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null"))))
-            .collect()
+        let column = cast(df, table, name, &DataType::Boolean)?;
+        let values = column.bool().map_err(|e| invariant(table, name, e))?;
+        present(values.iter(), table, name)
     }
 }
 

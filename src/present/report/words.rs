@@ -72,13 +72,22 @@ pub fn ratio_sentence(f: &Figures, area: &AreaFigures, r: &Ratio) -> String {
             thousands(r.searches as i64),
             thousands(r.reference_searches as i64)
         )),
-        (None, false) => out.push(format!(
+        (None, false) if r.reference_searches == 0 => out.push(format!(
             "In {} {} searched {} {group} and no {reference}, so the ratio cannot be given; it is \
              at least {}.",
             p.label,
             who(area),
             thousands(r.searches as i64),
             bound(r.low, ratio_text)
+        )),
+        // Both groups were searched but a rate is missing: a population table without them.
+        (None, false) => out.push(format!(
+            "The population table gives no count of {group} or of {reference} in {}, so no rate \
+             ratio can be given; in {} there were {} searches of {group} and {} of {reference}.",
+            area.name,
+            p.label,
+            thousands(r.searches as i64),
+            thousands(r.reference_searches as i64)
         )),
         (Some(ratio), false) => {
             let interval = match r.high {
