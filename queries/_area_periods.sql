@@ -1,8 +1,16 @@
 -- Helper (not written as a table): every force-month of the run, with each area its figures
--- count towards (its own force, or the Met for the City under --merge-city-into-met, and
--- england-and-wales for the 43 territorial forces), each period it falls in, and whether it
--- counts towards exposure (covered = 1 for a submitted or zero month; a missing month is not a
--- month of zero searches).
+-- count towards (its own force, or the Met for the City under --merge-city-into-met;
+-- england-and-wales for the 43 territorial forces; and, with boundaries, each local authority
+-- district of its force area), each period it falls in, and whether it counts towards
+-- exposure (covered = 1 for a submitted or zero month; a missing month is not a month of zero
+-- searches). `place` says which of a force's counts in `_cube` an area takes: `*` (all its
+-- searches) for a force or England & Wales, the district's code for a district.
+--
+-- A district gets rows only for the periods in which its force located at least one search in
+-- its own area: a force that publishes no locations has no district figures, never zeros.
+-- Districts are counted by financial and calendar year only: a district's month holds too few
+-- searches to read, and monthly rows for some 300 districts would multiply every table's size
+-- (and the run's time) several times over.
 WITH months AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
@@ -22,8 +30,28 @@ periods AS (
     FROM months
 ),
 membership AS (
-    SELECT DISTINCT force, area FROM population
+    SELECT DISTINCT force, area, place FROM population
+),
+located_months AS (
+    SELECT CAST(force AS VARCHAR) AS force, CAST(month AS VARCHAR) AS month, COUNT(*) AS located
+    FROM searches
+    WHERE CAST(location_status AS VARCHAR) IN ('in_force_area', 'nearest_within_200m')
+    GROUP BY force, month
+),
+located_periods AS (
+    SELECT p.force, p.period_type, p.period, SUM(l.located) AS located
+    FROM periods p
+    JOIN located_months l ON p.force = l.force AND p.month = l.month
+    GROUP BY p.force, p.period_type, p.period
 )
-SELECT m.area, p.force, p.month, p.period_type, p.period, p.covered
+SELECT m.area, p.force, m.place, p.month, p.period_type, p.period, p.covered
 FROM periods p
 JOIN membership m ON p.force = m.force
+WHERE m.place = '*'
+UNION ALL
+SELECT m.area, p.force, m.place, p.month, p.period_type, p.period, p.covered
+FROM periods p
+JOIN membership m ON p.force = m.force
+JOIN located_periods lp
+    ON lp.force = p.force AND lp.period_type = p.period_type AND lp.period = p.period
+WHERE m.place <> '*' AND p.period_type <> 'month'

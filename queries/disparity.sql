@@ -5,7 +5,8 @@
 -- searches had been of the group, and the ratio counting officer-defined ethnicity where
 -- self-defined ethnicity is not stated. This is a ratio of search rates per 1,000 residents,
 -- not a probability, and says nothing about guilt.
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` or `calendar_year`.
 -- column period: `2022-09`, `2022/23` or `2022`.
 -- column search_group: What the search was for (object of search), or `all`.
@@ -26,6 +27,7 @@ WITH fallback_base AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
         CAST(month AS VARCHAR) AS month,
+        place,
         CAST(search_group AS VARCHAR) AS search_group,
         CASE
             WHEN CAST(ethnicity AS VARCHAR) IN ('Asian', 'Black', 'Mixed', 'White', 'Other')
@@ -34,21 +36,21 @@ WITH fallback_base AS (
         END AS fallback_ethnicity,
         n
     FROM (
-        SELECT force, month, search_group, ethnicity, officer_defined_ethnicity, SUM(n) AS n
+        SELECT force, month, place, search_group, ethnicity, officer_defined_ethnicity, SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, search_group, ethnicity, officer_defined_ethnicity
+        GROUP BY force, month, place, search_group, ethnicity, officer_defined_ethnicity
     ) AS grouped
 ),
 fallback_months AS (
-    SELECT force, month, search_group, fallback_ethnicity, SUM(n) AS n
+    SELECT force, month, place, search_group, fallback_ethnicity, SUM(n) AS n
     FROM fallback_base
-    GROUP BY force, month, search_group, fallback_ethnicity
+    GROUP BY force, month, place, search_group, fallback_ethnicity
 ),
 fallback_counts AS (
     SELECT ap.area, ap.period_type, ap.period, b.search_group, b.fallback_ethnicity,
            SUM(b.n) AS searches
     FROM fallback_months b
-    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month
+    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month AND b.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, b.search_group, b.fallback_ethnicity
 ),
 fallback AS (

@@ -1,7 +1,8 @@
 -- How self-defined and officer-defined ethnicity compare: searches by the person's own
 -- description (broad group, `Not stated` or `Missing`) and the officer's (`Missing` when
 -- empty), with the share of each self-defined group that the officer recorded each way.
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` or `calendar_year`.
 -- column period: `2022-09`, `2022/23` or `2022`.
 -- column self_defined_ethnicity: Self-defined broad group, `Not stated` or `Missing`.
@@ -12,21 +13,22 @@ WITH base AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
         CAST(month AS VARCHAR) AS month,
+        place,
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS self_defined_ethnicity,
         COALESCE(CAST(officer_defined_ethnicity AS VARCHAR), 'Missing')
             AS officer_defined_ethnicity,
         n
     FROM (
-        SELECT force, month, ethnicity, officer_defined_ethnicity, SUM(n) AS n
+        SELECT force, month, place, ethnicity, officer_defined_ethnicity, SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, ethnicity, officer_defined_ethnicity
+        GROUP BY force, month, place, ethnicity, officer_defined_ethnicity
     ) AS grouped
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, b.self_defined_ethnicity,
            b.officer_defined_ethnicity, SUM(b.n) AS n
     FROM base b
-    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month
+    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month AND b.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, b.self_defined_ethnicity,
              b.officer_defined_ethnicity
 ),

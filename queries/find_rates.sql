@@ -8,7 +8,8 @@
 -- (an empty outcome is not "nothing found"). `excluded` says how many searches each measure
 -- left out. A lower find rate for one group can point to weaker grounds for searching it, but
 -- groups can differ for other reasons (infra-marginality): read it beside the rate ratios.
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` or `calendar_year`.
 -- column period: `2022-09`, `2022/23` or `2022`.
 -- column search_group: What the search was for (object of search), or `all`.
@@ -23,29 +24,32 @@ WITH base AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
         CAST(month AS VARCHAR) AS month,
+        place,
         CAST(search_group AS VARCHAR) AS search_group,
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
         CAST(outcome_class AS VARCHAR) AS outcome_class,
         outcome_linked,
         n
     FROM (
-        SELECT force, month, search_group, ethnicity, outcome_class, outcome_linked,
+        SELECT force, month, place, search_group, ethnicity, outcome_class, outcome_linked,
                SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, search_group, ethnicity, outcome_class, outcome_linked
+        GROUP BY force, month, place, search_group, ethnicity, outcome_class, outcome_linked
     ) AS grouped
 ),
 recording AS (
     SELECT force, month,
            SUM(CASE WHEN outcome_linked IS NOT NULL THEN n ELSE 0 END) AS recorded
     FROM base
+    WHERE place = '*'
     GROUP BY force, month
 ),
 scored AS (
-    -- Collapse to one row per force, month, search group and ethnicity before the rows are
-    -- repeated for each area and period.
+    -- Collapse to one row per force, month, place, search group and ethnicity before the rows
+    -- are repeated for each area and period. Whether a force-month records the field is read
+    -- from the force as a whole (place `*`).
     SELECT
-        b.force, b.month, b.search_group, b.ethnicity,
+        b.force, b.month, b.place, b.search_group, b.ethnicity,
         SUM(b.n) AS all_n,
         SUM(CASE WHEN r.recorded > 0 AND b.outcome_linked = TRUE THEN b.n ELSE 0 END)
             AS linked_n,
@@ -60,7 +64,7 @@ scored AS (
         SUM(CASE WHEN b.outcome_class <> 'unknown' THEN b.n ELSE 0 END) AS action_total
     FROM base b
     JOIN recording r ON b.force = r.force AND b.month = r.month
-    GROUP BY b.force, b.month, b.search_group, b.ethnicity
+    GROUP BY b.force, b.month, b.place, b.search_group, b.ethnicity
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, s.search_group, s.ethnicity,
@@ -68,7 +72,7 @@ counts AS (
            SUM(s.linked_total) AS linked_total, SUM(s.action_n) AS action_n,
            SUM(s.action_total) AS action_total
     FROM scored s
-    JOIN _area_periods ap ON s.force = ap.force AND s.month = ap.month
+    JOIN _area_periods ap ON s.force = ap.force AND s.month = ap.month AND s.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, s.search_group, s.ethnicity
 ),
 all_groups AS (

@@ -8,7 +8,8 @@
 -- something else. Shares are of the group's searches that have grounds text, and each is set
 -- against the reference group's share: `share_ratio` is how many times the reference group's
 -- share it is. The shares describe what officers wrote, not whether the grounds were good.
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` or `calendar_year`.
 -- column period: `2023-04`, `2023/24` or `2023`.
 -- column search_group: What the search was for (object of search), or `all`.
@@ -22,7 +23,7 @@ WITH counts AS (
     SELECT ap.area, ap.period_type, ap.period, g.search_group, g.ethnicity, g.category,
            SUM(g.n) AS n
     FROM _grounds_cube g
-    JOIN _area_periods ap ON g.force = ap.force AND g.month = ap.month
+    JOIN _area_periods ap ON g.force = ap.force AND g.month = ap.month AND g.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, g.search_group, g.ethnicity, g.category
 ),
 all_groups AS (

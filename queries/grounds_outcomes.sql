@@ -10,7 +10,8 @@
 -- action, over searches whose outcome was recorded. Compare categories within a group before
 -- comparing groups: a lower find rate can point to weaker grounds, but groups can differ for
 -- other reasons too.
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` or `calendar_year`.
 -- column period: `2023-04`, `2023/24` or `2023`.
 -- column search_group: What the search was for (object of search), or `all`.
@@ -27,12 +28,12 @@ WITH recording AS (
     SELECT force, month,
            SUM(CASE WHEN outcome_linked IS NOT NULL THEN n ELSE 0 END) AS recorded
     FROM _grounds_cube
-    WHERE category = 'any_grounds'
+    WHERE category = 'any_grounds' AND place = '*'
     GROUP BY force, month
 ),
 scored AS (
     SELECT
-        g.force, g.month, g.search_group, g.ethnicity, g.category,
+        g.force, g.month, g.place, g.search_group, g.ethnicity, g.category,
         SUM(g.n) AS all_n,
         SUM(CASE WHEN r.recorded > 0 AND g.outcome_linked = TRUE THEN g.n ELSE 0 END)
             AS linked_n,
@@ -47,7 +48,7 @@ scored AS (
         SUM(CASE WHEN g.outcome_class <> 'unknown' THEN g.n ELSE 0 END) AS action_total
     FROM _grounds_cube g
     JOIN recording r ON g.force = r.force AND g.month = r.month
-    GROUP BY g.force, g.month, g.search_group, g.ethnicity, g.category
+    GROUP BY g.force, g.month, g.place, g.search_group, g.ethnicity, g.category
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, s.search_group, s.ethnicity, s.category,
@@ -55,7 +56,7 @@ counts AS (
            SUM(s.linked_total) AS linked_total, SUM(s.action_n) AS action_n,
            SUM(s.action_total) AS action_total
     FROM scored s
-    JOIN _area_periods ap ON s.force = ap.force AND s.month = ap.month
+    JOIN _area_periods ap ON s.force = ap.force AND s.month = ap.month AND s.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, s.search_group, s.ethnicity, s.category
 ),
 all_groups AS (

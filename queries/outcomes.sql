@@ -4,7 +4,8 @@
 -- caution) so diversion can be compared across groups, and each share set against the
 -- reference group's. Shares are of all the group's searches; `unknown` (outcome left empty) is
 -- a row of its own, so the classes other than out_of_court add up to the whole.
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` or `calendar_year`.
 -- column period: `2022-09`, `2022/23` or `2022`.
 -- column ethnicity: Self-defined broad group, `All`, `Not stated` or `Missing`.
@@ -17,19 +18,20 @@ WITH base AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
         CAST(month AS VARCHAR) AS month,
+        place,
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
         CAST(outcome_class AS VARCHAR) AS outcome_class,
         n
     FROM (
-        SELECT force, month, ethnicity, outcome_class, SUM(n) AS n
+        SELECT force, month, place, ethnicity, outcome_class, SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, ethnicity, outcome_class
+        GROUP BY force, month, place, ethnicity, outcome_class
     ) AS grouped
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, b.ethnicity, b.outcome_class, SUM(b.n) AS n
     FROM base b
-    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month
+    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month AND b.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, b.ethnicity, b.outcome_class
 ),
 everyone AS (

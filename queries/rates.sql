@@ -5,7 +5,8 @@
 -- resident population, is counted under its own area only and left out of England & Wales. A
 -- period in which an area has no covered month has no row. Rates count searches, not people:
 -- a person searched twice counts twice.
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` (April to March, the Home Office convention) or
 --   `calendar_year`.
 -- column period: `2022-09`, `2022/23` or `2022`.
@@ -42,19 +43,20 @@ base AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
         CAST(month AS VARCHAR) AS month,
+        place,
         CAST(search_group AS VARCHAR) AS search_group,
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
         n
     FROM (
-        SELECT force, month, search_group, ethnicity, SUM(n) AS n
+        SELECT force, month, place, search_group, ethnicity, SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, search_group, ethnicity
+        GROUP BY force, month, place, search_group, ethnicity
     ) AS grouped
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, b.search_group, b.ethnicity, SUM(b.n) AS searches
     FROM base b
-    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month
+    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month AND b.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, b.search_group, b.ethnicity
 ),
 counts_all_groups AS (

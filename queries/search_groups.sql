@@ -6,7 +6,8 @@
 -- for drugs" figure; a search group is drugs when the object of search is controlled drugs or
 -- psychoactive substances, or, when the object is empty or generic, the power was section 23
 -- of the Misuse of Drugs Act (see the README for the whole rule).
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` or `calendar_year`.
 -- column period: `2022-09`, `2022/23` or `2022`.
 -- column ethnicity: Self-defined broad group, `All`, `Not stated` or `Missing`.
@@ -19,19 +20,20 @@ WITH base AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
         CAST(month AS VARCHAR) AS month,
+        place,
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
         CAST(search_group AS VARCHAR) AS search_group,
         n
     FROM (
-        SELECT force, month, ethnicity, search_group, SUM(n) AS n
+        SELECT force, month, place, ethnicity, search_group, SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, ethnicity, search_group
+        GROUP BY force, month, place, ethnicity, search_group
     ) AS grouped
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, b.ethnicity, b.search_group, SUM(b.n) AS n
     FROM base b
-    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month
+    JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month AND b.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, b.ethnicity, b.search_group
 ),
 everyone AS (

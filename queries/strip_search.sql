@@ -2,7 +2,8 @@
 -- more than outer clothing, against the reference group's. Counted only in force-months that
 -- record the field (the Met leaves it empty throughout); there, searches with the field empty
 -- are left out too. `excluded` says how many searches were left out.
--- column area: Force id, or `england-and-wales`.
+-- column area: Force id, `england-and-wales`, or (with --boundaries) a local authority
+--   district code such as `E09000033`; see `area_type`.
 -- column period_type: `month`, `financial_year` or `calendar_year`.
 -- column period: `2022-09`, `2022/23` or `2022`.
 -- column ethnicity: Self-defined broad group, `All`, `Not stated` or `Missing`.
@@ -15,36 +16,38 @@ WITH base AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
         CAST(month AS VARCHAR) AS month,
+        place,
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
         strip_search,
         n
     FROM (
-        SELECT force, month, ethnicity, strip_search, SUM(n) AS n
+        SELECT force, month, place, ethnicity, strip_search, SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, ethnicity, strip_search
+        GROUP BY force, month, place, ethnicity, strip_search
     ) AS grouped
 ),
 recording AS (
     SELECT force, month,
            SUM(CASE WHEN strip_search IS NOT NULL THEN n ELSE 0 END) AS recorded
     FROM base
+    WHERE place = '*'
     GROUP BY force, month
 ),
 scored AS (
     SELECT
-        b.force, b.month, b.ethnicity, SUM(b.n) AS all_n,
+        b.force, b.month, b.place, b.ethnicity, SUM(b.n) AS all_n,
         SUM(CASE WHEN r.recorded > 0 AND b.strip_search = TRUE THEN b.n ELSE 0 END) AS n,
         SUM(CASE WHEN r.recorded > 0 AND b.strip_search IS NOT NULL THEN b.n ELSE 0 END)
             AS total
     FROM base b
     JOIN recording r ON b.force = r.force AND b.month = r.month
-    GROUP BY b.force, b.month, b.ethnicity
+    GROUP BY b.force, b.month, b.place, b.ethnicity
 ),
 counts AS (
     SELECT ap.area, ap.period_type, ap.period, s.ethnicity,
            SUM(s.all_n) AS all_n, SUM(s.n) AS n, SUM(s.total) AS total
     FROM scored s
-    JOIN _area_periods ap ON s.force = ap.force AND s.month = ap.month
+    JOIN _area_periods ap ON s.force = ap.force AND s.month = ap.month AND s.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, s.ethnicity
 ),
 full_counts AS (

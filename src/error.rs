@@ -49,6 +49,11 @@ pub enum Error {
         problem: FileProblem,
     },
 
+    /// A boundaries file that cannot be used (not GeoJSON, no district codes, projected
+    /// coordinates, invalid geometry).
+    #[error(transparent)]
+    Boundaries(#[from] crate::geography::Error),
+
     #[error("population table {file}: {message}")]
     Population { file: String, message: String },
 

@@ -10,6 +10,7 @@
 //! settings file into validated options.
 
 pub mod error;
+pub mod geography;
 pub mod input;
 pub mod normalise;
 #[cfg(feature = "pipeline")]

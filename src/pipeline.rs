@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use tracing::{debug, info};
 
 use crate::error::{Error, Result};
+use crate::geography;
 use crate::input::fetch::{self, FetchConfig, FetchReport};
 use crate::input::gather::{self, Gathered};
 use crate::normalise::coverage::{self, CoverageRow};
@@ -43,6 +44,17 @@ pub struct RunConfig {
     pub summary_json: Option<PathBuf>,
     /// Download from data.police.uk into a data folder first (settings file `[fetch]`).
     pub fetch: Option<FetchConfig>,
+    /// Local authority district boundaries, read after any fetch (which may bring them).
+    pub boundaries: Option<Boundaries>,
+}
+
+/// Where the district boundaries are.
+#[derive(Debug, Clone)]
+pub struct Boundaries {
+    /// The layer searches are placed in (ONS BGC).
+    pub assign: PathBuf,
+    /// The layer maps are drawn from (ONS BUC); default: beside `assign`, else `assign`.
+    pub map: Option<PathBuf>,
 }
 
 /// What a run did, for the exit code, the closing log line and `--summary-json`.
@@ -101,6 +113,18 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     let out = publisher.staging().to_path_buf();
     // Under the lock, so two scheduled runs never download into the same folder at once.
     let fetched = cfg.fetch.as_ref().map(fetch::fetch).transpose()?;
+    let with_districts;
+    let cfg = match &cfg.boundaries {
+        Some(b) => {
+            let cache = cfg.input.cache.clone();
+            let g = geography::Geography::load(&b.assign, b.map.as_deref(), cache)?;
+            let mut c = cfg.clone();
+            c.tables.geography = Some(std::sync::Arc::new(g));
+            with_districts = c;
+            &with_districts
+        }
+        None => cfg,
+    };
     let gathered = gather::gather(&cfg.input)?;
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "ingested");
     let mut accounts = Accounts::of(&gathered, &cfg.input.forces, fetched);
@@ -293,8 +317,27 @@ fn normalise(g: Gathered, coverage_rows: &[CoverageRow], cfg: &RunConfig) -> Res
         .enumerate()
         .flat_map(|(i, f)| normaliser.quality(i, f))
         .collect();
-    let searches = frame::searches(&mut l.files, &normaliser, &months, &l.kept_sources)
-        .map_err(Error::polars("building searches"))?;
+    let placed = cfg.tables.geography.as_deref().map(|g| {
+        let points = l.files.iter().flat_map(|f| {
+            f.batch
+                .longitude
+                .iter()
+                .copied()
+                .zip(f.batch.latitude.iter().copied())
+        });
+        (g, geography::place_points(g, points))
+    });
+    let locating = placed
+        .as_ref()
+        .map(|(geography, placed)| frame::Locating { geography, placed });
+    let searches = frame::searches(
+        &mut l.files,
+        &normaliser,
+        &months,
+        &l.kept_sources,
+        locating.as_ref(),
+    )
+    .map_err(Error::polars("building searches"))?;
     let coverage =
         frame::coverage(coverage_rows, &months).map_err(Error::polars("building coverage"))?;
     // The report reads it too.
@@ -432,8 +475,10 @@ fn present(
             .into_iter()
             .map(str::to_owned)
             .collect(),
+        districts: cfg.tables.geography.is_some(),
     })?;
-    let planned = charts::plan(&figures);
+    let layer = cfg.tables.geography.as_deref().map(charts::maps::Layer::of);
+    let planned = charts::plan(&figures, layer.as_ref());
     let rendered = charts::render_all(&planned, out)?;
     debug!(charts = rendered.len(), "charts drawn");
     let links: Vec<report::TableLink> = written

@@ -6,7 +6,7 @@ pub mod settings;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueHint};
 
 use crate::error::{Error, Result, exit};
 use crate::input::fetch::FetchConfig;
@@ -20,7 +20,8 @@ Exit codes:
      threshold crossed (--max-reject-share, --require-latest-month)
   2  usage or input error (bad arguments, settings or mapping file, unreadable or malformed
      input)
-  3  fetch from data.police.uk failed (after retries); nothing partial is left behind
+  3  fetch from data.police.uk failed (after retries), or that of the ONS boundaries;
+     nothing partial is left behind
   4  output could not be written or published, or another run holds the output's lock;
      the previous output is left as it was
   5  internal error: a check the program makes on itself failed (rows read != kept +
@@ -54,8 +55,8 @@ pub enum Command {
     Run(Box<run::RunOptions>),
     /// Download stop-and-search data from the data.police.uk API (or a mirror) into a data
     /// folder that `run` reads: one stops-force_<force>_<YYYY-MM>.json per force-month, and
-    /// any monthly archive zips named with --archive. Resumable; a partial download never
-    /// replaces a good file.
+    /// any monthly archive zips named with --archive, and the ONS district boundaries with
+    /// --boundaries. Resumable; a partial download never replaces a good file.
     #[command(after_help = EXIT_CODES)]
     Fetch(FetchArgs),
     /// Print the data dictionary (every table and column) as Markdown.
@@ -92,14 +93,24 @@ impl GroundsCheckArgs {
 #[derive(Debug, Args)]
 pub struct FetchArgs {
     /// Comma-separated force ids (default: all 44).
-    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    #[arg(long, value_name = "IDS", value_delimiter = ',', requires = "from")]
     pub forces: Vec<String>,
-    /// First month, YYYY-MM.
-    #[arg(long, value_name = "YYYY-MM")]
-    pub from: String,
-    /// Last month, YYYY-MM.
-    #[arg(long, value_name = "YYYY-MM")]
-    pub to: String,
+    /// First month, YYYY-MM (may be left out with --boundaries).
+    #[arg(
+        long,
+        value_name = "YYYY-MM",
+        required_unless_present = "boundaries",
+        requires = "to"
+    )]
+    pub from: Option<String>,
+    /// Last month, YYYY-MM (may be left out with --boundaries).
+    #[arg(
+        long,
+        value_name = "YYYY-MM",
+        required_unless_present = "boundaries",
+        requires = "from"
+    )]
+    pub to: Option<String>,
     /// Folder to download into (created if need be).
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
@@ -119,22 +130,64 @@ pub struct FetchArgs {
     /// Timeout for one request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout_seconds: u64,
+    /// Also download the ONS local authority district boundaries (December 2022) for England
+    /// and Wales into DIR/boundaries/: lad22_bgc.geojson, which `run --boundaries` places
+    /// searches in, and lad22_buc.geojson beside it, which maps are drawn from. A layer already
+    /// there is kept unless --refresh; the two are replaced together or not at all. This is in
+    /// addition to the months asked for; without --from and --to only the boundaries are
+    /// downloaded.
+    #[arg(long)]
+    pub boundaries: bool,
+    /// ArcGIS REST services root the boundary layers are read from, for mirrors and tests.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "boundaries",
+        default_value = crate::input::fetch::boundaries::DEFAULT_BASE_URL
+    )]
+    pub boundaries_base_url: String,
+    /// Features asked for per boundary request (the service pages its answers).
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "boundaries",
+        default_value_t = crate::input::fetch::boundaries::DEFAULT_PAGE_SIZE,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub boundaries_page_size: u32,
 }
 
 impl FetchArgs {
     pub fn into_config(self) -> Result<FetchConfig> {
-        let from = parse_month("--from", &self.from)?;
-        let to = parse_month("--to", &self.to)?;
-        if from > to {
-            return Err(Error::Usage(format!("--from {from} is after --to {to}")));
-        }
-        let forces = parse_forces(&self.forces)?;
+        let (forces, from, to) = match (&self.from, &self.to) {
+            (Some(from), Some(to)) => {
+                let from = parse_month("--from", from)?;
+                let to = parse_month("--to", to)?;
+                if from > to {
+                    return Err(Error::Usage(format!("--from {from} is after --to {to}")));
+                }
+                (parse_forces(&self.forces)?, from, to)
+            }
+            // Boundaries only: no force, so no month is asked for (the months are unused).
+            (None, None) if self.boundaries => {
+                let last = Month::current().back(1);
+                (Vec::new(), last, last)
+            }
+            _ => {
+                return Err(Error::Usage(
+                    "give both --from and --to (or --boundaries alone)".to_owned(),
+                ));
+            }
+        };
         let mut cfg = FetchConfig::new(self.data, forces, from, to);
         cfg.base_url = self.base_url;
         cfg.archives = self.archive;
         cfg.refresh = self.refresh;
         cfg.max_attempts = self.max_attempts.max(1);
         cfg.timeout = std::time::Duration::from_secs(self.timeout_seconds.max(1));
+        cfg.boundaries = self.boundaries;
+        cfg.boundaries_base_url = self.boundaries_base_url;
+        cfg.boundaries_page_size = self.boundaries_page_size;
         Ok(cfg)
     }
 }
@@ -156,6 +209,10 @@ pub struct SynthArgs {
     /// Folder to write into (one subfolder per month).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// District boundaries (as for `run --boundaries`): place each force's located searches
+    /// inside its own force area, at 5,000 snap points per force.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub boundaries: Option<PathBuf>,
 }
 
 impl SynthArgs {
@@ -168,6 +225,7 @@ impl SynthArgs {
             to: month("--to", &self.to)?,
             seed: self.seed,
             out: self.out,
+            boundaries: self.boundaries,
             fixtures: bundled("fixtures/police_uk").ok_or_else(|| {
                 Error::Usage(
                     "synth resamples the bundled fixtures (fixtures/police_uk), which are not here"

@@ -16,6 +16,7 @@ use crate::input::fetch::FetchConfig;
 use crate::input::gather::{self, Window};
 use crate::input::ingest::Limits;
 use crate::normalise::grounds::Classifier;
+use crate::pipeline::Boundaries;
 use crate::pipeline::{self, RunConfig, RunSummary};
 use crate::reference::forces::{self, Force};
 use crate::reference::month::{Month, now};
@@ -82,6 +83,16 @@ pub struct RunOptions {
     /// asian, black, mixed, white, other).
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub population: Option<PathBuf>,
+    /// Local authority district boundaries (any ONS LAD GeoJSON in longitude/latitude, plain or
+    /// gzip, e.g. as `stopsearch fetch --boundaries` saves them): every table then has
+    /// figures for each district, and the report maps and district pages. Use the generalised
+    /// (BGC) layer: searches are placed in it.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub boundaries: Option<PathBuf>,
+    /// The layer maps are drawn from (ONS BUC). Default: the file beside --boundaries named
+    /// with BUC for BGC, else the --boundaries layer itself.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, requires = "boundaries")]
+    pub map_boundaries: Option<PathBuf>,
     /// Reference group for rate ratios: White (default), Asian, Black, Mixed or Other.
     #[arg(long, value_name = "GROUP")]
     pub reference: Option<String>,
@@ -241,7 +252,23 @@ impl RunOptions {
                 merge_city_into_met: self.merge_city_into_met,
                 forces,
                 grounds,
+                geography: None,
             },
+            boundaries: self
+                .boundaries
+                .clone()
+                .map(|assign| Boundaries {
+                    assign,
+                    map: self.map_boundaries.clone(),
+                })
+                // `[fetch] boundaries = true` brings them into the data folder; the map layer
+                // beside them is found by its name.
+                .or_else(|| {
+                    fetch.as_ref().filter(|f| f.boundaries).map(|f| Boundaries {
+                        assign: crate::input::fetch::boundaries::assign_layer(&f.data_dir),
+                        map: None,
+                    })
+                }),
             charts: self.charts.unwrap_or(true),
             summary_json: self.summary_json.clone(),
             fetch,
@@ -412,6 +439,10 @@ fn fetch_config(
         cfg.timeout = std::time::Duration::from_secs(s.max(1));
     }
     cfg.refresh = section.refresh;
+    cfg.boundaries = section.boundaries;
+    if let Some(url) = &section.boundaries_base_url {
+        cfg.boundaries_base_url = url.clone();
+    }
     Ok(cfg)
 }
 

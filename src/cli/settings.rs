@@ -26,6 +26,13 @@ pub struct FetchSection {
     /// Re-download (or re-validate) months already fetched.
     #[serde(default)]
     pub refresh: bool,
+    /// Also download the ONS district boundaries into `data/boundaries/` if they are not there
+    /// (or with `refresh`), and place searches in them when `boundaries` is not set.
+    #[serde(default)]
+    pub boundaries: bool,
+    /// ArcGIS REST services root for the boundary layers (default: the ONS Open Geography
+    /// Portal's).
+    pub boundaries_base_url: Option<String>,
 }
 
 /// `[thresholds]`: data-quality limits above which a successful run exits with code 1.

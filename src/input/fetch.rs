@@ -15,6 +15,11 @@
 //! Revisions: data.police.uk sometimes republishes recent months. A file is fetched once and
 //! then only re-validated with `refresh` (a conditional request when the server gave an ETag or
 //! Last-Modified, otherwise a fresh download kept only if its bytes changed).
+//!
+//! With `boundaries`, the ONS district boundaries come too ([`boundaries`]), through the same
+//! client and recorded in the same log.
+
+pub mod boundaries;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -82,6 +87,13 @@ pub struct FetchConfig {
     pub max_bytes: u64,
     /// Seed for the backoff jitter, for reproducible tests; `None` seeds from the clock.
     pub seed: Option<u64>,
+    /// Also download the ONS district boundaries into `<data>/boundaries/`, when they are not
+    /// there yet (or with `refresh`).
+    pub boundaries: bool,
+    /// ArcGIS REST services root the boundary layers are read from.
+    pub boundaries_base_url: String,
+    /// Features asked for per boundary request.
+    pub boundaries_page_size: u32,
 }
 
 impl FetchConfig {
@@ -106,6 +118,9 @@ impl FetchConfig {
             refresh: false,
             max_bytes: 1 << 30,
             seed: None,
+            boundaries: false,
+            boundaries_base_url: boundaries::DEFAULT_BASE_URL.to_owned(),
+            boundaries_page_size: boundaries::DEFAULT_PAGE_SIZE,
         }
     }
 }
@@ -315,6 +330,16 @@ pub fn fetch_report(cfg: &FetchConfig) -> Result<FetchReport> {
         )));
     }
     let archives = archive_targets(&cfg.archives)?;
+    let boundaries_base = if cfg.boundaries {
+        if cfg.boundaries_page_size == 0 {
+            return Err(Error::Usage(
+                "--boundaries-page-size must be at least 1".to_owned(),
+            ));
+        }
+        Some(boundaries::validate_base(&cfg.boundaries_base_url)?)
+    } else {
+        None
+    };
     let started_at = now();
     let dir = &cfg.data_dir;
     fs::create_dir_all(dir).map_err(Error::write(dir))?;
@@ -382,6 +407,9 @@ pub fn fetch_report(cfg: &FetchConfig) -> Result<FetchReport> {
         }
         for target in &archives {
             entries.push(client.download(target, &mut log)?);
+        }
+        if let Some(base) = &boundaries_base {
+            entries.extend(boundaries::fetch(&mut client, base, &mut log)?);
         }
         Ok(())
     })();

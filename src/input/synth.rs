@@ -36,6 +36,65 @@ pub struct SynthConfig {
     pub out: PathBuf,
     /// Real files to resample rows from (the bundled fixtures).
     pub fixtures: PathBuf,
+    /// District boundaries: each force's located searches are then placed at snap points
+    /// inside its own area (otherwise they keep the resampled row's location).
+    pub boundaries: Option<PathBuf>,
+}
+
+/// Snap points per force: data.police.uk moves every location to one of a limited set of
+/// points, and a run places each distinct point once, so the benchmark needs a realistic
+/// number of them.
+const SNAP_POINTS_PER_FORCE: usize = 5_000;
+
+/// Snap points inside each force's area, by force id, drawn uniformly over the area
+/// (rejection sampling in the area's bounding box, each point placed in the boundaries) and
+/// written to 6 decimals as data.police.uk writes them.
+fn snap_points(path: &Path, seed: u64) -> Result<BTreeMap<&'static str, Vec<(String, String)>>> {
+    use geo::BoundingRect;
+    let g = crate::geography::Geography::load(path, None, None)?;
+    let locator = crate::geography::Locator::new(&g.boundaries);
+    let forces: Vec<&'static Force> = FORCES.iter().filter(|f| f.pfa_code.is_some()).collect();
+    let pools: Vec<(&'static str, Vec<(String, String)>)> = forces
+        .par_iter()
+        .map(|f| {
+            let pfa = f.pfa_code.expect("territorial");
+            let mut rect: Option<geo::Rect<f64>> = None;
+            for (lad, _) in g.boundaries.lads.iter().zip(&g.pfa_of).filter(|(_, p)| **p == pfa) {
+                if let Some(r) = lad.shape.bounding_rect() {
+                    rect = Some(match rect {
+                        None => r,
+                        Some(a) => geo::Rect::new(
+                            geo::coord! { x: a.min().x.min(r.min().x), y: a.min().y.min(r.min().y) },
+                            geo::coord! { x: a.max().x.max(r.max().x), y: a.max().y.max(r.max().y) },
+                        ),
+                    });
+                }
+            }
+            let mut points = Vec::new();
+            let Some(rect) = rect else {
+                return (f.id, points);
+            };
+            let mut rng = Pcg64Mcg::seed_from_u64(mix(seed, f.id, Month::new(2000, 1).expect("valid")));
+            let unit = |rng: &mut Pcg64Mcg| (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            // A force area fills at least a tenth of its bounding box; the bound only stops a
+            // degenerate layer from looping.
+            for _ in 0..SNAP_POINTS_PER_FORCE * 100 {
+                if points.len() == SNAP_POINTS_PER_FORCE {
+                    break;
+                }
+                let lon = rect.min().x + unit(&mut rng) * rect.width();
+                let lat = rect.min().y + unit(&mut rng) * rect.height();
+                let (lon, lat) = ((lon * 1e6).round() / 1e6, (lat * 1e6).round() / 1e6);
+                if let crate::geography::Place::Inside(i) = locator.place(lon, lat)
+                    && g.pfa_of[i as usize] == pfa
+                {
+                    points.push((format!("{lat:.6}"), format!("{lon:.6}")));
+                }
+            }
+            (f.id, points)
+        })
+        .collect();
+    Ok(pools.into_iter().filter(|(_, p)| !p.is_empty()).collect())
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -287,6 +346,7 @@ fn write_file(
     month: Month,
     rows: u64,
     templates: &[Template],
+    snap: Option<&[(String, String)]>,
     seed: u64,
 ) -> std::io::Result<(u64, u64, u64)> {
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
@@ -328,13 +388,21 @@ fn write_file(
             date = "31/13/2020".to_owned();
             malformed += 1;
         }
+        // A located row moves to one of the force's own snap points.
+        let (latitude, longitude) = match snap {
+            Some(points) if !t.latitude.is_empty() => {
+                let (lat, lon) = &points[(r >> 8) as usize % points.len()];
+                (lat.as_str(), lon.as_str())
+            }
+            _ => (t.latitude.as_str(), t.longitude.as_str()),
+        };
         let fields = [
             l[LabelCol::Type.index()].as_str(),
             &date,
             &l[LabelCol::PartOfOperation.index()],
             MARKER,
-            &t.latitude,
-            &t.longitude,
+            latitude,
+            longitude,
             &l[LabelCol::Gender.index()],
             &l[LabelCol::AgeRange.index()],
             ethnicity,
@@ -364,6 +432,10 @@ pub fn synth(cfg: &SynthConfig) -> Result<SynthSummary> {
     }
     let templates = templates(&cfg.fixtures)?;
     let pooled: Vec<Template> = templates.values().flatten().cloned().collect();
+    let snap = match &cfg.boundaries {
+        Some(path) => snap_points(path, cfg.seed)?,
+        None => BTreeMap::new(),
+    };
     let cells = plan(cfg);
     std::fs::create_dir_all(&cfg.out).map_err(Error::write(&cfg.out))?;
     let results: Vec<Result<(Plan, u64, u64, u64)>> = cells
@@ -379,8 +451,16 @@ pub fn synth(cfg: &SynthConfig) -> Result<SynthSummary> {
             std::fs::create_dir_all(&dir).map_err(Error::write(&dir))?;
             let own = templates.get(force.id).unwrap_or(&pooled);
             let seed = mix(cfg.seed, force.id, *month);
-            let (rows, bad, bytes) =
-                write_file(&path, force, *month, rows, own, seed).map_err(Error::write(&path))?;
+            let (rows, bad, bytes) = write_file(
+                &path,
+                force,
+                *month,
+                rows,
+                own,
+                snap.get(force.id).map(Vec::as_slice),
+                seed,
+            )
+            .map_err(Error::write(&path))?;
             Ok((*p, rows, bad, bytes))
         })
         .collect();
@@ -461,6 +541,7 @@ mod tests {
             seed: 7,
             out: PathBuf::new(),
             fixtures: PathBuf::new(),
+            boundaries: None,
         };
         let cells = plan(&cfg);
         assert_eq!(cells.len(), 44 * 36);

@@ -5,6 +5,7 @@
 
 use polars::prelude::*;
 
+use crate::geography::{Geography, LocationStatus, Placed};
 use crate::input::ingest::LabelCol;
 use crate::input::ingest::batch::NULL;
 use crate::normalise::coverage::{CoverageRow, Status};
@@ -98,14 +99,17 @@ pub fn searches(
     norm: &Normaliser,
     months: &[Month],
     sources: &[String],
+    districts: Option<&Locating>,
 ) -> PolarsResult<DataFrame> {
     let height: usize = files.iter().map(|f| f.batch.len()).sum();
     // Made first, while every file still knows its length.
     let grounds = grounds_columns(files, norm, height);
-    let mut columns = Vec::with_capacity(28);
+    let mut columns = Vec::with_capacity(31);
     columns.extend(when_columns(files, months, height)?);
     columns.extend(label_columns(files, norm, height)?);
+    let districts = district_columns(files, height, districts)?;
     columns.extend(location_columns(files, height));
+    columns.extend(districts);
     columns.extend(source_columns(files, sources, height)?);
     columns.extend(grounds);
     checked(&schema::SEARCHES, DataFrame::new(height, columns)?)
@@ -257,6 +261,51 @@ fn label_columns(
     columns.push(raw(files, norm, height, LabelCol::PolicingOperation)?);
     free(files, LabelCol::PolicingOperation);
     Ok(columns)
+}
+
+/// What the district columns need: the boundaries and every distinct point already placed.
+pub struct Locating<'a> {
+    pub geography: &'a Geography,
+    pub placed: &'a Placed,
+}
+
+/// District code and name and location status of every search (all null without boundaries);
+/// reads the coordinates, so runs before they are taken out of the files.
+fn district_columns(
+    files: &[FileRows],
+    height: usize,
+    loc: Option<&Locating>,
+) -> PolarsResult<Vec<Column>> {
+    let lads: &[crate::geography::Lad] = loc.map_or(&[], |l| &l.geography.boundaries.lads);
+    let codes: Vec<&str> = lads.iter().map(|l| l.code.as_str()).collect();
+    let names: Vec<&str> = lads.iter().map(|l| l.name.as_str()).collect();
+    let mut lad = Vec::with_capacity(if loc.is_some() { height } else { 0 });
+    let mut status = Vec::with_capacity(lad.capacity());
+    if let Some(l) = loc {
+        for f in files {
+            // Relative to the force's own area, also with the City merged into the Met: a Met
+            // search in the City's district is not in a district of the Met's area.
+            let own: Vec<&str> = f.force.pfa_code.into_iter().collect();
+            for (&lon, &lat) in f.batch.longitude.iter().zip(&f.batch.latitude) {
+                let (d, s) = crate::geography::status(l.geography, l.placed, &own, lon, lat);
+                lad.push(d.unwrap_or(NULL));
+                status.push(s as u32);
+            }
+        }
+    }
+    let column = |name: &str, cats: &[&str], values: &[u32]| {
+        let codes: Box<dyn Iterator<Item = u32>> = if loc.is_some() {
+            Box::new(values.iter().copied())
+        } else {
+            Box::new(std::iter::repeat_n(NULL, height))
+        };
+        enum_from_codes(name, cats, height, codes)
+    };
+    Ok(vec![
+        column("lad_code", &codes, &lad)?,
+        column("lad_name", &names, &lad)?,
+        column("location_status", &LocationStatus::TEXTS, &status)?,
+    ])
 }
 
 /// Latitude and longitude, NaN as null; takes them out of the files.

@@ -11,7 +11,8 @@ use crate::reference::forces;
 use crate::reference::month::Month;
 use crate::reference::population::ENGLAND_AND_WALES;
 use crate::tables::contract::{
-    CoverageRow, DisparityRow, FindRateRow, GroundsOutcomeRow, GroundsRow, OutcomeRow, RateRow, Row,
+    CoverageRow, DisparityRow, FindRateRow, GroundsOutcomeRow, GroundsRow, LocationCoverageRow,
+    OutcomeRow, RateRow, Row,
 };
 
 /// Groups with a Census count, in display order.
@@ -48,6 +49,8 @@ impl Period {
 /// A rate ratio against the reference group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ratio {
+    /// The area the ratio is of (a force id or district code), for leagues and maps.
+    pub area: String,
     pub label: String,
     pub ratio: Option<f64>,
     pub low: Option<f64>,
@@ -127,11 +130,32 @@ pub struct GroundsFigures {
 /// The grounds categories that say how smell figured, first in the find-rate chart.
 pub const SMELL_CATEGORIES: [&str; 3] = ["smell_only", "smell_with_other_grounds", "no_smell"];
 
+/// Where a force's searches were located, in a period (the location_coverage table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    pub searches: u64,
+    pub located: u64,
+    /// Counted in the force's district figures.
+    pub in_districts: u64,
+    pub other_force_area: u64,
+    pub outside_boundaries: u64,
+    pub district_share: Option<f64>,
+}
+
 #[derive(Debug, Clone)]
 pub struct AreaFigures {
-    /// Force id or `england-and-wales`.
+    /// Force id, district code or `england-and-wales`.
     pub area: String,
+    /// `country`, `force` or `local_authority`.
+    pub area_type: String,
     pub name: String,
+    /// The force the area belongs to (for a district, the force that polices it).
+    pub force: Option<String>,
+    /// A district whose force placed under 90% of its searches in its districts in the
+    /// headline year.
+    pub low_location_coverage: bool,
+    /// The force's (for a district, its force's) location coverage in the headline year.
+    pub location: Option<Location>,
     /// The headline financial year: the latest the area covers in full, else the latest with
     /// any data.
     pub period: Option<Period>,
@@ -179,6 +203,27 @@ pub struct Figures {
     pub league: Vec<Ratio>,
     pub league_period: Option<String>,
     pub coverage: CoverageGrid,
+    /// The run had district boundaries (`--boundaries`).
+    pub districts: bool,
+    /// By force id: the comparison/reference ratio of each of its districts in the force's
+    /// headline year, highest first.
+    pub district_league: BTreeMap<String, Vec<Ratio>>,
+}
+
+impl Figures {
+    pub fn area(&self, id: &str) -> Option<&AreaFigures> {
+        self.areas.iter().find(|a| a.area == id)
+    }
+
+    /// A force's districts with figures, by name.
+    pub fn districts_of<'a>(
+        &'a self,
+        force: &'a str,
+    ) -> impl Iterator<Item = &'a AreaFigures> + 'a {
+        self.areas
+            .iter()
+            .filter(move |a| a.area_type == "local_authority" && a.force.as_deref() == Some(force))
+    }
 }
 
 /// A table's typed rows, indexed by area: each area's figures then read only that area's
@@ -250,6 +295,9 @@ struct Views {
     find_rates: ByArea<FindRateRow>,
     grounds: ByArea<GroundsRow>,
     grounds_outcomes: ByArea<GroundsOutcomeRow>,
+    location: ByArea<LocationCoverageRow>,
+    /// Area id → (area_type, name, force), from the rates table.
+    kinds: BTreeMap<String, (String, String, Option<String>)>,
 }
 
 /// A table's rows, read into its contract's struct (the contract was checked when the table
@@ -268,8 +316,20 @@ fn rows_of<T: Row>(tables: &HashMap<String, DataFrame>, queries: &Path) -> Resul
 
 impl Views {
     fn read(tables: &HashMap<String, DataFrame>, queries: &Path) -> Result<Views> {
+        let rates: Vec<RateRow> = rows_of(tables, queries)?;
+        let kinds = rates
+            .iter()
+            .map(|r| {
+                let kind = (r.area_type.clone(), r.area_name.clone(), r.force.clone());
+                (r.area.clone(), kind)
+            })
+            .collect();
         Ok(Views {
-            rates: ByArea::new(rows_of(tables, queries)?, |r: &RateRow| &r.area),
+            kinds,
+            location: ByArea::new(rows_of(tables, queries)?, |r: &LocationCoverageRow| {
+                &r.force
+            }),
+            rates: ByArea::new(rates, |r: &RateRow| &r.area),
             disparity: ByArea::new(rows_of(tables, queries)?, |r: &DisparityRow| &r.area),
             outcomes: ByArea::new(rows_of(tables, queries)?, |r: &OutcomeRow| &r.area),
             find_rates: ByArea::new(rows_of(tables, queries)?, |r: &FindRateRow| &r.area),
@@ -347,6 +407,8 @@ pub struct Inputs<'a> {
     pub extracts: Vec<String>,
     /// The grounds classifier's categories, in rule order.
     pub grounds_categories: Vec<String>,
+    /// The run had district boundaries.
+    pub districts: bool,
 }
 
 /// The figures of every area, read from the tables through their contracts.
@@ -364,7 +426,13 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
     let mut areas: Vec<AreaFigures> = years
         .iter()
         .map(|(area, ys)| {
-            let forces = per_area.get(area).copied().ok_or_else(|| {
+            let district = v.kinds.get(area).is_some_and(|k| k.0 == "local_authority");
+            let forces = if district {
+                Some(1)
+            } else {
+                per_area.get(area).copied()
+            };
+            let forces = forces.ok_or_else(|| {
                 Error::Invariant(format!("area {area} has rates but no force in coverage"))
             })?;
             let period = headline(ys.clone(), forces);
@@ -379,13 +447,19 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
             ))
         })
         .collect::<Result<_>>()?;
-    areas.sort_by_key(|a| (a.area != ENGLAND_AND_WALES, a.name.clone()));
+    let rank = |t: &str| {
+        ["country", "force", "local_authority"]
+            .iter()
+            .position(|k| *k == t)
+    };
+    areas.sort_by_key(|a| (rank(&a.area_type), a.name.clone()));
 
     // The league: the latest financial year that some force covers in full, else the latest
     // with any data.
+    let is_force = |a: &str| v.kinds.get(a).is_some_and(|k| k.0 == "force");
     let force_years: Vec<Period> = years
         .iter()
-        .filter(|(a, _)| *a != ENGLAND_AND_WALES)
+        .filter(|(a, _)| is_force(a))
         .flat_map(|(_, ys)| ys.clone())
         .collect();
     let league_period = force_years
@@ -396,8 +470,19 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
         .or_else(|| force_years.iter().map(|y| y.label.clone()).max());
     let league = league_period
         .as_ref()
-        .map(|p| league(&v.disparity, p, comparison, &years))
+        .map(|p| league_of(&v, p, comparison, &years, |r| r.area_type == "force"))
         .unwrap_or_default();
+    let district_league = areas
+        .iter()
+        .filter(|a| a.area_type == "force")
+        .filter_map(|a| {
+            let p = a.period.as_ref()?;
+            let rows = league_of(&v, &p.label, comparison, &years, |r: &DisparityRow| {
+                r.area_type == "local_authority" && r.force.as_deref() == Some(a.area.as_str())
+            });
+            (!rows.is_empty()).then(|| (a.area.clone(), rows))
+        })
+        .collect();
     Ok(Figures {
         synthetic: inp.synthetic,
         extracts: inp.extracts.clone(),
@@ -408,12 +493,15 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
         league,
         league_period,
         coverage,
+        districts: inp.districts,
+        district_league,
     })
 }
 
 impl DisparityRow {
     fn ratio(&self) -> Ratio {
         Ratio {
+            area: self.area.clone(),
             label: self.ethnicity.clone(),
             ratio: self.rate_ratio,
             low: self.ratio_ci_low,
@@ -431,13 +519,15 @@ impl DisparityRow {
     }
 }
 
-fn league(
-    d: &ByArea<DisparityRow>,
+fn league_of(
+    v: &Views,
     period: &str,
     comparison: &str,
     years: &BTreeMap<String, Vec<Period>>,
+    keep: impl Fn(&DisparityRow) -> bool,
 ) -> Vec<Ratio> {
-    let mut rows: Vec<Ratio> = d
+    let mut rows: Vec<Ratio> = v
+        .disparity
         .rows
         .iter()
         .filter(|r| {
@@ -445,14 +535,14 @@ fn league(
                 && r.period == period
                 && r.search_group == "all"
                 && r.ethnicity == comparison
-                && r.area != ENGLAND_AND_WALES
+                && keep(r)
         })
         .map(|r| {
             let mut ratio = r.ratio();
             ratio.period = years
                 .get(&r.area)
                 .and_then(|ys| ys.iter().find(|y| y.label == period).cloned());
-            ratio.label = area_name(&r.area);
+            ratio.label = r.area_name.clone();
             ratio
         })
         .collect();
@@ -643,9 +733,36 @@ fn area_figures(
     });
     let not_stated_share = ratios.iter().find_map(|r| r.not_stated_share);
     let grounds = grounds_figures(v, area, fy, comparison, reference, order);
+    let (area_type, name, force) = v
+        .kinds
+        .get(area)
+        .cloned()
+        .unwrap_or_else(|| ("force".to_owned(), area_name(area), Some(area.to_owned())));
+    let low_location_coverage = v
+        .disparity
+        .of(area)
+        .any(|r| r.period_type == "financial_year" && r.period == fy && r.low_location_coverage);
+    let location = force.as_deref().and_then(|f| {
+        let r = v
+            .location
+            .of(f)
+            .find(|r| r.period_type == "financial_year" && r.period == fy)?;
+        Some(Location {
+            searches: r.searches,
+            located: r.located,
+            in_districts: r.in_districts,
+            other_force_area: r.other_force_area,
+            outside_boundaries: r.outside_boundaries,
+            district_share: r.district_share,
+        })
+    });
     AreaFigures {
         area: area.to_owned(),
-        name: area_name(area),
+        area_type,
+        name,
+        force,
+        low_location_coverage,
+        location,
         period,
         ratios,
         rates: rates.rates,

@@ -44,6 +44,9 @@ pub struct Population {
     /// Recorded with every rate: `Census 2021`, `Census 2011`, or `user table <file>`.
     pub vintage: String,
     pub by_pfa: BTreeMap<String, Residents>,
+    /// The same by local authority district (Census 2021 only: there is no 2011 table by the
+    /// 2022 district codes here, nor district columns in a user's table).
+    pub by_lad: Option<&'static BTreeMap<&'static str, Residents>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +58,11 @@ pub enum Census {
 impl Population {
     pub fn census(which: Census) -> Population {
         match which {
-            Census::Y2021 => parse_pfa_table(CENSUS_2021, "Census 2021")
-                .expect("the built-in Census 2021 table is valid"),
+            Census::Y2021 => Population {
+                by_lad: Some(super::local_areas::census_2021()),
+                ..parse_pfa_table(CENSUS_2021, "Census 2021")
+                    .expect("the built-in Census 2021 table is valid")
+            },
             Census::Y2011 => parse_2011(CENSUS_2011),
         }
     }
@@ -133,6 +139,7 @@ fn parse_pfa_table(text: &str, vintage: &str) -> std::result::Result<Population,
     Ok(Population {
         vintage: vintage.to_owned(),
         by_pfa,
+        by_lad: None,
     })
 }
 
@@ -188,6 +195,7 @@ fn parse_2011(text: &str) -> Population {
     Population {
         vintage: "Census 2011".to_owned(),
         by_pfa,
+        by_lad: None,
     }
 }
 

@@ -135,6 +135,17 @@ pub const SEARCHES: TableDoc = TableDoc {
         ),
         c("longitude", "float64", "See `latitude`."),
         c(
+            "lad_code",
+            "category",
+            "ONS code of the local authority district (December 2022 boundaries) the point lies in, or was snapped to within 200 m; null without a location, outside every district, or when the run was given no boundaries (`--boundaries`).",
+        ),
+        c("lad_name", "category", "ONS name of `lad_code`."),
+        c(
+            "location_status",
+            "category",
+            "`in_force_area` (in a district of the searching force's own police force area), `other_force_area` (a district of another force's area; always so for British Transport Police, which has none of its own), `nearest_within_200m` (outside every polygon, e.g. on a river or the coast, and snapped to the nearest district of the force's area within 200 m), `outside_boundaries` (further than that from every district of England and Wales), `no_location`. Only the first and third count in district figures. Null when the run was given no boundaries.",
+        ),
+        c(
             "source_file",
             "category",
             "Input the row came from: path relative to the folder given on the command line, `archive.zip!member`, or `extract.xlsx#YYYY-MM` for one month of an extract.",

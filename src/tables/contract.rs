@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 pub enum Kind {
     /// Text, enum or categorical, never null.
     Text,
+    /// Text that may be null (the force of England and Wales).
+    OptionalText,
     /// An unsigned or signed integer, never null.
     Count,
     /// An integer that may be null (a population with no Census count).
@@ -26,7 +28,7 @@ pub enum Kind {
 impl Kind {
     fn accepts(self, dtype: &DataType) -> bool {
         match self {
-            Kind::Text => matches!(
+            Kind::Text | Kind::OptionalText => matches!(
                 dtype,
                 DataType::String | DataType::Enum(..) | DataType::Categorical(..)
             ),
@@ -37,12 +39,16 @@ impl Kind {
     }
 
     fn nullable(self) -> bool {
-        matches!(self, Kind::OptionalCount | Kind::Number)
+        matches!(
+            self,
+            Kind::OptionalCount | Kind::Number | Kind::OptionalText
+        )
     }
 
     fn describe(self) -> &'static str {
         match self {
             Kind::Text => "text",
+            Kind::OptionalText => "text",
             Kind::Count => "an integer count",
             Kind::OptionalCount => "an integer",
             Kind::Number => "a floating-point number",
@@ -97,7 +103,7 @@ pub trait Row: Sized {
 }
 
 /// Every contract, for the check after the tables are built.
-pub const ALL: [&Contract; 7] = [
+pub const ALL: [&Contract; 8] = [
     &RateRow::CONTRACT,
     &DisparityRow::CONTRACT,
     &OutcomeRow::CONTRACT,
@@ -105,6 +111,7 @@ pub const ALL: [&Contract; 7] = [
     &GroundsRow::CONTRACT,
     &GroundsOutcomeRow::CONTRACT,
     &CoverageRow::CONTRACT,
+    &LocationCoverageRow::CONTRACT,
 ];
 
 /// The contract of the named table, if the presentation layer reads it.
@@ -144,6 +151,12 @@ pub mod read {
         let column = cast(df, table, name, &DataType::String)?;
         let values = column.str().map_err(|e| invariant(table, name, e))?;
         present(values.iter().map(|v| v.map(str::to_owned)), table, name)
+    }
+
+    pub fn optional_text(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<String>>> {
+        let column = cast(df, table, name, &DataType::String)?;
+        let values = column.str().map_err(|e| invariant(table, name, e))?;
+        Ok(values.iter().map(|v| v.map(str::to_owned)).collect())
     }
 
     pub fn optional_count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<u64>>> {
@@ -213,11 +226,13 @@ macro_rules! rows {
         }
     )*};
     (@type Text) => { String };
+    (@type OptionalText) => { Option<String> };
     (@type Count) => { u64 };
     (@type OptionalCount) => { Option<u64> };
     (@type Number) => { Option<f64> };
     (@type Flag) => { bool };
     (@read Text, $df:expr, $t:expr, $c:expr) => { read::text($df, $t, $c) };
+    (@read OptionalText, $df:expr, $t:expr, $c:expr) => { read::optional_text($df, $t, $c) };
     (@read Count, $df:expr, $t:expr, $c:expr) => { read::count($df, $t, $c) };
     (@read OptionalCount, $df:expr, $t:expr, $c:expr) => { read::optional_count($df, $t, $c) };
     (@read Number, $df:expr, $t:expr, $c:expr) => { read::number($df, $t, $c) };
@@ -227,7 +242,11 @@ macro_rules! rows {
 rows! {
     /// `rates.sql`: searches and rates per 1,000 by area, period, search group and group.
     RateRow from "rates" {
+        area_type: Text,
         area: Text,
+        area_name: Text,
+        force: OptionalText,
+        low_location_coverage: Flag,
         period_type: Text,
         period: Text,
         search_group: Text,
@@ -245,7 +264,11 @@ rows! {
 
     /// `disparity.sql`: rate ratios against the reference group.
     DisparityRow from "disparity" {
+        area_type: Text,
         area: Text,
+        area_name: Text,
+        force: OptionalText,
+        low_location_coverage: Flag,
         period_type: Text,
         period: Text,
         search_group: Text,
@@ -261,6 +284,22 @@ rows! {
         not_stated_share: Number,
         ratio_if_not_stated_in_group: Number,
         ratio_if_not_stated_in_reference: Number,
+    }
+
+    /// `location_coverage.sql`: how many of a force's searches district figures count.
+    LocationCoverageRow from "location_coverage" {
+        force: Text,
+        period_type: Text,
+        period: Text,
+        searches: Count,
+        located: Count,
+        in_force_area: Count,
+        nearest_within_200m: Count,
+        other_force_area: Count,
+        outside_boundaries: Count,
+        in_districts: Count,
+        located_share: Number,
+        district_share: Number,
     }
 
     /// `outcomes.sql`: outcome classes as shares of each group's searches (all searches: it

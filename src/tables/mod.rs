@@ -2,6 +2,7 @@
 //! `searches`, `coverage` and `population`, then add the statistics from the count columns
 //! (see [`crate::stats::derive`]).
 
+pub mod areas;
 pub mod contract;
 pub mod queries;
 
@@ -12,9 +13,10 @@ use polars::sql::SQLContext;
 use polars_core::query_result::QueryResult;
 
 use crate::error::{Error, Result};
+use crate::geography::{Geography, Lad};
 use crate::normalise::grounds::Classifier;
 use crate::reference::forces::Force;
-use crate::reference::population::{self, Population};
+use crate::reference::population::{self, Population, Residents};
 use crate::reference::schema::TableMeta;
 use crate::reference::vocab::Ethnicity;
 use crate::stats::derive::{self, AreaFlags};
@@ -31,6 +33,8 @@ pub struct Settings {
     pub forces: Vec<&'static Force>,
     /// The grounds classifier (its categories are a table the queries read).
     pub grounds: Classifier,
+    /// Local authority district boundaries, when given: districts become areas.
+    pub geography: Option<std::sync::Arc<Geography>>,
 }
 
 impl Settings {
@@ -42,7 +46,23 @@ impl Settings {
             merge_city_into_met: false,
             forces: crate::reference::forces::FORCES.iter().collect(),
             grounds,
+            geography: None,
         }
+    }
+
+    /// Census residents of each district the tables have areas for, by code; empty without
+    /// boundaries or with a denominator that has no district figures (Census 2011, a user's
+    /// own table).
+    pub fn district_residents(&self) -> Vec<(&Lad, &'static str, Residents)> {
+        let (Some(g), Some(by_lad)) = (&self.geography, self.population.by_lad) else {
+            return Vec::new();
+        };
+        g.boundaries
+            .lads
+            .iter()
+            .zip(&g.pfa_of)
+            .filter_map(|(lad, pfa)| Some((lad, *pfa, *by_lad.get(lad.code.as_str())?)))
+            .collect()
     }
 }
 
@@ -56,6 +76,8 @@ fn search_grounds(searches: &DataFrame) -> PolarsResult<DataFrame> {
         "ethnicity",
         "outcome_class",
         "outcome_linked",
+        "lad_code",
+        "location_status",
         "grounds_categories",
     ];
     let cats = searches.column("grounds_categories")?;
@@ -125,53 +147,78 @@ pub const POPULATION_GROUPS: [&str; 8] = [
 
 /// The `population` table the queries read: one row per force × area it counts towards ×
 /// ethnic group. A force counts towards its own area (the Met's, if the City is merged into
-/// it) and, for the 43 territorial forces, England & Wales. British Transport Police has no
-/// resident population, nor do Not stated and Missing: their population is null.
+/// it), for the 43 territorial forces England & Wales, and, with boundaries, each district of
+/// its own force area (`place` is the district's code there, `*` elsewhere; see `_cube`).
+/// British Transport Police has no resident population, nor do Not stated and Missing: their
+/// population is null.
 pub fn population_frame(s: &Settings) -> PolarsResult<DataFrame> {
-    let mut force = Vec::new();
-    let mut area = Vec::new();
-    let mut pfa = Vec::new();
-    let mut group = Vec::new();
-    let mut count: Vec<Option<i64>> = Vec::new();
+    let mut rows = PopulationRows::default();
     for f in &s.forces {
         let residents = f.pfa_code.and_then(|c| s.population.residents(c));
         for a in population::areas_of(f, s.merge_city_into_met) {
-            for g in POPULATION_GROUPS {
-                force.push(f.id);
-                area.push(a);
-                pfa.push(f.pfa_code);
-                group.push(g);
-                let n = residents.and_then(|r| match g {
-                    "All" => Some(r.total),
-                    "Not stated" | "Missing" => None,
-                    _ => {
-                        let e = Ethnicity::ALL.iter().find(|e| e.as_str() == g)?;
-                        r.of(*e)
-                    }
-                });
-                count.push(n.map(|n| n as i64));
-            }
+            rows.push(f, a, "*", residents);
         }
     }
-    let height = force.len();
-    DataFrame::new(
-        height,
-        vec![
-            Column::new("force".into(), force),
-            Column::new("area".into(), area),
-            Column::new("pfa_code".into(), pfa),
-            Column::new("census".into(), vec![s.population.vintage.as_str(); height]),
-            Column::new("ethnicity".into(), group),
-            Column::new("population".into(), count),
-        ],
-    )
+    for (lad, pfa, residents) in s.district_residents() {
+        if let Some(f) = s.forces.iter().find(|f| f.pfa_code == Some(pfa)) {
+            rows.push(f, &lad.code, &lad.code, Some(&residents));
+        }
+    }
+    rows.frame(&s.population.vintage)
+}
+
+#[derive(Default)]
+struct PopulationRows<'a> {
+    force: Vec<&'static str>,
+    area: Vec<&'a str>,
+    place: Vec<&'a str>,
+    pfa: Vec<Option<&'static str>>,
+    group: Vec<&'static str>,
+    count: Vec<Option<i64>>,
+}
+
+impl<'a> PopulationRows<'a> {
+    fn push(&mut self, f: &Force, area: &'a str, place: &'a str, residents: Option<&Residents>) {
+        for g in POPULATION_GROUPS {
+            self.force.push(f.id);
+            self.area.push(area);
+            self.place.push(place);
+            self.pfa.push(f.pfa_code);
+            self.group.push(g);
+            let n = residents.and_then(|r| match g {
+                "All" => Some(r.total),
+                "Not stated" | "Missing" => None,
+                _ => {
+                    let e = Ethnicity::ALL.iter().find(|e| e.as_str() == g)?;
+                    r.of(*e)
+                }
+            });
+            self.count.push(n.map(|n| n as i64));
+        }
+    }
+
+    fn frame(self, vintage: &str) -> PolarsResult<DataFrame> {
+        let height = self.force.len();
+        DataFrame::new(
+            height,
+            vec![
+                Column::new("force".into(), self.force),
+                Column::new("area".into(), self.area),
+                Column::new("place".into(), self.place),
+                Column::new("pfa_code".into(), self.pfa),
+                Column::new("census".into(), vec![vintage; height]),
+                Column::new("ethnicity".into(), self.group),
+                Column::new("population".into(), self.count),
+            ],
+        )
+    }
 }
 
 /// The aggregate tables the queries make, run on empty tables: their columns, types and
 /// descriptions, for the data dictionary.
 pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<Table>> {
     let normaliser = crate::normalise::Normaliser::new(&[], &s.grounds);
-    let searches = crate::normalise::frame::searches(&mut [], &normaliser, &[], &[])
+    let searches = crate::normalise::frame::searches(&mut [], &normaliser, &[], &[], None)
         .map_err(Error::polars("an empty searches table"))?;
     let coverage = crate::normalise::frame::coverage(&[], &[])
         .map_err(Error::polars("an empty coverage table"))?;
@@ -323,6 +370,7 @@ pub fn build(
     }
     let mut ctx = context(searches, coverage, s)?;
     let params = BTreeMap::from([("reference".to_owned(), s.reference.as_str().to_owned())]);
+    let mut places = areas::Areas::of(s);
     let areas = AreaFlags {
         no_resident_population: vec!["btp".to_owned()],
         unsuitable: if s.merge_city_into_met {
@@ -351,9 +399,20 @@ pub fn build(
             }
             continue;
         }
+        let mut df = df;
+        let described = places.decorate(&mut df).map_err(failed)?;
         let mut df = sort_deterministically(df).map_err(failed)?;
+        if q.name == areas::LOCATION_COVERAGE {
+            places.learn_location_coverage(&df).map_err(failed)?;
+        }
         let clock = std::time::Instant::now();
-        let derived = derive::derive(&mut df, &areas).map_err(failed)?;
+        let mut derived = derive::derive(&mut df, &areas).map_err(failed)?;
+        derived.extend(
+            areas::DOCS
+                .iter()
+                .filter(|(c, _)| described.contains(c))
+                .map(|(c, d)| ((*c).to_owned(), (*d).to_owned())),
+        );
         tracing::debug!(query = %q.name, elapsed = ?clock.elapsed(), "statistics added");
         if let Some(c) = contract::of(&q.name) {
             c.check(&df, &q.path.display().to_string())?;

@@ -304,6 +304,9 @@ pub fn order(queries: Vec<Query>) -> Result<Vec<Query>> {
                 cycle.join(", ")
             )));
         }
+        // The district flags of every later table read location_coverage (see `areas`).
+        let mut ready = ready;
+        ready.sort_by_key(|n| (n != super::areas::LOCATION_COVERAGE, n.clone()));
         for name in ready {
             done.insert(name.clone());
             ordered.push(by_name.remove(&name).expect("present"));

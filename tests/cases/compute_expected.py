@@ -32,6 +32,25 @@ with open(ROOT / "fixtures/population/census2021_population_by_ethnicity_pfa22.c
     _rows = {r["PFA22CD"]: r for r in csv.DictReader(f)}
 
 
+# District residents, summed here from the raw TS021 rows (groups 1-5 Asian, 6-8 Black, 9-12
+# Mixed, 13-17 White, 18-19 Other), not from any table the program builds.
+_TS021_GROUP = {**{g: "Asian" for g in range(1, 6)}, **{g: "Black" for g in range(6, 9)},
+                **{g: "Mixed" for g in range(9, 13)}, **{g: "White" for g in range(13, 18)},
+                18: "Other", 19: "Other"}
+_lad = {}
+with open(ROOT / "fixtures/population/ons_ts021_ltla21_ethnic_group_20cat.csv") as f:
+    for r in csv.DictReader(f):
+        group = _TS021_GROUP.get(int(r["eth20_code"]))
+        if group:
+            d = _lad.setdefault(r["ltla21cd"], {"All": 0})
+            d[group] = d.get(group, 0) + int(r["observation"])
+            d["All"] += int(r["observation"])
+
+
+def lad_pop(code, ethnicity):
+    return _lad[code][ethnicity]
+
+
 def pop(force, ethnicity):
     """Census 2021 residents of a force's PFA; None for Not stated and Missing."""
     column = {"All": "total"}.get(ethnicity, ethnicity.lower())
@@ -417,7 +436,64 @@ def grounds_outcomes():
     ])
 
 
+def location_coverage():
+    # README: 2025-04 has 10 searches (5 in Liverpool or Sefton, 1 snapped into Liverpool from
+    # 66 m east, 1 in Halton (Cheshire), 1 at 332 m east of Liverpool, 2 without a location);
+    # 2026-04 has 10, all in Liverpool. The months between are missing.
+    april_2025 = (10, 8, 5, 1, 1, 1)
+    april_2026 = (10, 10, 10, 0, 0, 0)
+    rows = [
+        ("month", "2025-04", *april_2025),
+        ("month", "2026-04", *april_2026),
+        ("financial_year", "2025/26", *april_2025),
+        ("financial_year", "2026/27", *april_2026),
+        ("calendar_year", "2025", *april_2025),
+        ("calendar_year", "2026", *april_2026),
+    ]
+    out = []
+    for ptype, period, n, located, inside, nearest, other, outside in rows:
+        in_districts = inside + nearest
+        out.append({
+            "force": "merseyside", "period_type": ptype, "period": period,
+            "low_location_coverage": in_districts < 0.9 * n,
+            "searches": n, "located": located, "in_force_area": inside,
+            "nearest_within_200m": nearest, "other_force_area": other,
+            "outside_boundaries": outside, "in_districts": in_districts,
+            "located_share": located / n, "district_share": in_districts / n,
+        })
+    return out
+
+
+def location_coverage_rates():
+    # The district rows of the rates table in the same run (districts are counted by year,
+    # never by month): Liverpool 2025/26 = 3 White + 1 Black inside, + 1 White snapped in;
+    # Sefton 2025/26 = 1 White; 2026/27 = 10 White in Liverpool and none in Sefton. Each year
+    # has one covered month.
+    rows = [
+        ("E08000012", "Liverpool", "financial_year", "2025/26", "White", 4, True),
+        ("E08000012", "Liverpool", "financial_year", "2025/26", "Black", 1, True),
+        ("E08000012", "Liverpool", "calendar_year", "2025", "All", 5, True),
+        ("E08000014", "Sefton", "financial_year", "2025/26", "White", 1, True),
+        ("E08000012", "Liverpool", "financial_year", "2026/27", "White", 10, False),
+        ("E08000014", "Sefton", "financial_year", "2026/27", "White", 0, False),
+    ]
+    out = []
+    for code, name, ptype, period, eth, n, low in rows:
+        e = lad_pop(code, eth) * 1 / 12
+        r, lo, hi = rate(n, e)
+        out.append({
+            "area_type": "local_authority", "area": code, "area_name": name,
+            "force": "merseyside", "period_type": ptype, "period": period,
+            "search_group": "all", "ethnicity": eth, "low_location_coverage": low,
+            "searches": n, "population": lad_pop(code, eth), "force_months_covered": 1,
+            "exposure": e, "rate_per_1000": r, "rate_ci_low": lo, "rate_ci_high": hi,
+        })
+    return out
+
+
 CASES = {
+    "location_coverage": location_coverage,
+    "location_coverage/expected.rates": location_coverage_rates,
     "rates": rates, "disparity": disparity, "outcomes": outcomes, "find_rates": find_rates,
     "strip_search": strip_search, "ethnicity_agreement": ethnicity_agreement,
     "search_groups": search_groups, "grounds": grounds, "grounds_outcomes": grounds_outcomes,
@@ -450,7 +526,7 @@ def main():
     check = "--check" in sys.argv
     stale = []
     for name, make in CASES.items():
-        path = HERE / name / "expected.csv"
+        path = HERE / (name + ".csv") if "/" in name else HERE / name / "expected.csv"
         text = render(make())
         if check:
             if not path.exists() or path.read_text() != text:

@@ -105,6 +105,16 @@ fn case(table_name: &str) {
         &table(&out, table_name),
         &dir.join("expected.csv"),
     );
+    // `expected.<other table>.csv`: rows of another table of the same run.
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(other) = name
+            .strip_prefix("expected.")
+            .and_then(|n| n.strip_suffix(".csv"))
+        {
+            compare(other, &table(&out, other), &dir.join(&name));
+        }
+    }
 }
 
 fn compare(name: &str, df: &DataFrame, expected: &Path) {
@@ -192,4 +202,9 @@ fn grounds_case() {
 #[test]
 fn grounds_outcomes_case() {
     case("grounds_outcomes");
+}
+
+#[test]
+fn location_coverage_case() {
+    case("location_coverage");
 }

@@ -83,31 +83,8 @@ fn charts_use_the_group_colours() {
 /// chart plan: what each chart is drawn from.
 fn planned() -> Vec<stopsearch::present::charts::Chart> {
     let out = fixture_run();
-    let queries = root().join("queries");
-    let mut tables = std::collections::HashMap::new();
-    for name in [
-        "rates",
-        "disparity",
-        "outcomes",
-        "find_rates",
-        "grounds",
-        "grounds_outcomes",
-    ] {
-        tables.insert(name.to_owned(), table(&out, name));
-    }
-    let figures = stopsearch::present::figures::figures(&stopsearch::present::figures::Inputs {
-        tables: &tables,
-        queries: &queries,
-        coverage: &table(&out, "coverage"),
-        reference: "White",
-        census: "2021",
-        merge_city_into_met: false,
-        synthetic: false,
-        extracts: Vec::new(),
-        grounds_categories: Vec::new(),
-    })
-    .unwrap();
-    stopsearch::present::charts::plan(&figures)
+    let figures = figures_of(&out, false);
+    stopsearch::present::charts::plan(&figures, None)
 }
 
 fn chart<'a>(

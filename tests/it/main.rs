@@ -2,10 +2,12 @@
 //! the program through the binary or the library, and the runs they only read are shared
 //! (see `common`).
 
+mod boundaries_fetch;
 mod cases;
 mod charts;
 mod cli;
 mod common;
+mod districts;
 mod fetch;
 mod fixtures;
 mod grounds;

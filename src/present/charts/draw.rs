@@ -76,6 +76,11 @@ pub enum Body {
         months: Vec<Month>,
         legend: Vec<(String, RGBColor)>,
     },
+    /// A choropleth of areas in British National Grid.
+    Map {
+        regions: Vec<super::maps::Region>,
+        legend: Vec<(String, super::maps::Fill)>,
+    },
 }
 
 const LABEL_COLUMN: i32 = 230;
@@ -159,6 +164,7 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, body: &Body, top: i32, bottom: i
             months,
             legend: items,
         } => grid(c, rows, months, items, top, bottom),
+        Body::Map { regions, legend } => super::maps::draw(c, regions, legend, (top, bottom)),
     }
 }
 

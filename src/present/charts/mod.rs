@@ -5,6 +5,7 @@
 pub mod canvas;
 pub mod draw;
 pub mod font;
+pub mod maps;
 
 use std::path::{Path, PathBuf};
 
@@ -141,12 +142,169 @@ fn not_stated_note(a: &AreaFigures) -> Option<String> {
 }
 
 /// Everything to draw for the figures: each area's charts, then the league and coverage charts
-/// of England and Wales.
-pub fn plan(f: &Figures) -> Vec<Chart> {
+/// of England and Wales; with boundaries, the maps and each force's district league.
+pub fn plan(f: &Figures, layer: Option<&maps::Layer>) -> Vec<Chart> {
     let mut charts: Vec<Chart> = f.areas.iter().flat_map(|a| area_charts(f, a)).collect();
     charts.extend(league_chart(f));
     charts.extend(coverage_chart(f));
+    if let Some(layer) = layer {
+        charts.extend(force_map(f, layer));
+        for a in f.areas.iter().filter(|a| a.area_type == "force") {
+            charts.extend(district_map(f, a, layer));
+            charts.extend(district_league_chart(f, a));
+        }
+    }
     charts
+}
+
+fn attribution() -> String {
+    "Boundaries: Source: Office for National Statistics licensed under the Open Government \
+     Licence v.3.0. Contains OS data © Crown copyright and database right 2022."
+        .to_owned()
+}
+
+fn map_chart(
+    f: &Figures,
+    area: &str,
+    id: &str,
+    title: String,
+    subtitle: String,
+    regions: Vec<maps::Region>,
+) -> Chart {
+    let legend = maps::legend(&regions);
+    Chart {
+        area: area.to_owned(),
+        id: id.to_owned(),
+        frame: Frame {
+            title,
+            subtitle,
+            footnotes: vec![attribution()],
+            source: source(f),
+        },
+        body: Body::Map { regions, legend },
+        size: (WIDTH, 900),
+    }
+}
+
+/// England and Wales: each force area coloured by its ratio in the league year.
+fn force_map(f: &Figures, layer: &maps::Layer) -> Option<Chart> {
+    let period = f.league_period.as_ref()?;
+    let regions = maps::force_regions(f, layer);
+    Some(map_chart(
+        f,
+        crate::reference::population::ENGLAND_AND_WALES,
+        "map-forces",
+        format!(
+            "How often {} people were searched compared with {} people, by police force area",
+            f.comparison, f.reference
+        ),
+        format!(
+            "Rate ratio (searches per 1,000 residents), financial year {period}. Self-defined \
+             ethnicity; {} populations. British Transport Police has no area and is not shown.",
+            f.census
+        ),
+        regions,
+    ))
+}
+
+/// A force's districts coloured by their ratios; London (the Met's boroughs and the City)
+/// with names.
+fn district_map(f: &Figures, a: &AreaFigures, layer: &maps::Layer) -> Option<Chart> {
+    let p = a.period.as_ref()?;
+    let london = a.area == "metropolitan";
+    let forces: Vec<&str> = if london {
+        vec!["metropolitan", "city-of-london"]
+    } else {
+        vec![a.area.as_str()]
+    };
+    let regions = maps::district_regions(f, layer, &forces, &p.label, london);
+    if regions.is_empty() {
+        return None;
+    }
+    let (id, place) = if london {
+        ("map-london", "London's 32 boroughs and the City".to_owned())
+    } else {
+        ("map-districts", format!("{}, by local authority", a.name))
+    };
+    Some(map_chart(
+        f,
+        &a.area,
+        id,
+        format!(
+            "How often {} people were searched compared with {} people: {place}",
+            f.comparison, f.reference
+        ),
+        format!(
+            "Rate ratio (searches per 1,000 residents), {}. Searches placed by their recorded \
+             location; self-defined ethnicity; {} populations.",
+            period_words(p, &a.area),
+            f.census
+        ),
+        regions,
+    ))
+}
+
+/// A ratio as a forest-plot row, with the searches of both groups beside it.
+fn ratio_row(r: &crate::present::figures::Ratio, colour: RGBColor) -> ForestRow {
+    ForestRow {
+        label: r.label.clone(),
+        estimate: r.ratio,
+        low: r.low,
+        high: r.high,
+        note: format!(
+            "{} v {}",
+            thousands(r.searches as i64),
+            thousands(r.reference_searches as i64)
+        ),
+        flagged: r.small_numbers || r.unsuitable,
+        colour,
+    }
+}
+
+/// The forest plot of a force's districts.
+fn district_league_chart(f: &Figures, a: &AreaFigures) -> Option<Chart> {
+    let rows = f.district_league.get(&a.area)?;
+    let p = a.period.as_ref()?;
+    let colour = group_colour(&f.comparison);
+    let rows: Vec<ForestRow> = rows.iter().map(|r| ratio_row(r, colour)).collect();
+    let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+    let mut footnotes = vec![flag_note()];
+    if a.location
+        .as_ref()
+        .and_then(|l| l.district_share)
+        .is_some_and(|s| s < 0.9)
+    {
+        footnotes.push(
+            "The force placed fewer than 90% of its searches in its districts: district \
+             figures leave out more than a tenth of its searches."
+                .to_owned(),
+        );
+    }
+    Some(Chart {
+        area: a.area.clone(),
+        id: "league-districts".to_owned(),
+        frame: Frame {
+            title: format!(
+                "How often {} people were searched compared with {} people, district by district",
+                f.comparison, f.reference
+            ),
+            subtitle: format!(
+                "{}, {}: rate ratio with its exact 95% interval; 1 means the same rate. \
+                 Searches of {} and of {} people beside each district.",
+                a.name,
+                period_words(p, &a.area),
+                f.comparison,
+                f.reference
+            ),
+            footnotes,
+            source: source(f),
+        },
+        body: Body::Forest {
+            rows,
+            axis: "Rate ratio (searches per 1,000 residents), log scale".to_owned(),
+        },
+        size: (WIDTH, height),
+    })
 }
 
 /// The forest plot of every force's rate ratio, when there is a league year.
@@ -532,19 +690,7 @@ fn disparity_chart(s: &Scope) -> Option<Chart> {
     let rows: Vec<ForestRow> = a
         .ratios
         .iter()
-        .map(|r| ForestRow {
-            label: r.label.clone(),
-            estimate: r.ratio,
-            low: r.low,
-            high: r.high,
-            note: format!(
-                "{} v {}",
-                thousands(r.searches as i64),
-                thousands(r.reference_searches as i64)
-            ),
-            flagged: r.small_numbers || r.unsuitable,
-            colour: group_colour(&r.label),
-        })
+        .map(|r| ratio_row(r, group_colour(&r.label)))
         .collect();
     Some(s.chart(
         "disparity",

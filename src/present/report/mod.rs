@@ -99,6 +99,7 @@ fn caveats(a: &AreaFigures) -> Vec<String> {
                 .to_owned(),
         );
     }
+    out.extend(location_caveats(a));
     if let Some(p) = &a.period
         && !p.is_complete()
     {
@@ -116,6 +117,98 @@ fn caveats(a: &AreaFigures) -> Vec<String> {
     out
 }
 
+/// What district figures leave out: searches without a usable location, and searches across
+/// force borders.
+fn location_caveats(a: &AreaFigures) -> Vec<String> {
+    let Some(l) = &a.location else {
+        return Vec::new();
+    };
+    let year = a
+        .period
+        .as_ref()
+        .map(|p| p.label.as_str())
+        .unwrap_or("the year");
+    let share = l
+        .district_share
+        .map(|s| format!("{}%", super::charts::canvas::human(s * 100.0)));
+    match a.area_type.as_str() {
+        "local_authority" => {
+            let mut out = vec![format!(
+                "District figures count the searches {} recorded at a location in this district. \
+                 In {year} the force placed {} of its {} searches in its districts; searches \
+                 with no location, and those it recorded in another force's area ({}), are in \
+                 no district. Searches by other forces here (British Transport Police at \
+                 stations, neighbouring forces) are not counted.",
+                a.force.as_deref().map_or_else(
+                    || "the force".to_owned(),
+                    crate::present::figures::area_name
+                ),
+                share.clone().unwrap_or_else(|| "none".to_owned()),
+                thousands(l.searches as i64),
+                thousands(l.other_force_area as i64),
+            )];
+            if a.low_location_coverage {
+                out.push(
+                    "Low location coverage: the force placed fewer than 90% of its searches in \
+                     its districts this year, so this district's figures may be too low."
+                        .to_owned(),
+                );
+            }
+            out
+        }
+        "force" if l.located == 0 && l.searches > 0 => vec![format!(
+            "This force published no locations for its {} searches in {year}, so it has no \
+             figures by local authority.",
+            thousands(l.searches as i64)
+        )],
+        "force" => share
+            .map(|s| {
+                vec![format!(
+                    "Locations: {s} of the {} searches in {year} were recorded in one of the \
+                     force's local authority districts; {} had no location, {} were in another \
+                     force's area and {} were outside England and Wales's districts.",
+                    thousands(l.searches as i64),
+                    thousands((l.searches - l.located) as i64),
+                    thousands(l.other_force_area as i64),
+                    thousands(l.outside_boundaries as i64),
+                )]
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// A row of a table of areas: link, year, searches and ratio.
+fn summary_row(f: &Figures, a: &AreaFigures) -> Value {
+    let comparison = a.ratios.iter().find(|r| r.label == f.comparison);
+    let ratio = comparison
+        .and_then(|r| r.ratio)
+        .map(words::ratio_text)
+        .unwrap_or_else(|| "–".to_owned());
+    let mut flags = Vec::new();
+    if comparison.is_some_and(|r| r.small_numbers) {
+        flags.push("small numbers †");
+    }
+    if comparison.is_some_and(|r| r.unsuitable) {
+        flags.push("residents no fit denominator");
+    }
+    if a.low_location_coverage {
+        flags.push("low location coverage");
+    }
+    context! {
+        id => a.area.clone(),
+        name => a.name.clone(),
+        period => a.period.as_ref().map(|p| if p.is_complete() {
+            p.label.clone()
+        } else {
+            format!("{} ({} of {} months)", p.label, p.covered, p.possible)
+        }).unwrap_or_default(),
+        searches => thousands(a.all_searches as i64),
+        ratio => ratio,
+        flags => flags.join(", "),
+    }
+}
+
 fn serde_value<T: Serialize>(x: T) -> Value {
     Value::from(minijinja::value::Serde(x))
 }
@@ -127,6 +220,7 @@ fn env() -> Environment<'static> {
         ("charts.html", include_str!("templates/charts.html")),
         ("index.html", include_str!("templates/index.html")),
         ("force.html", include_str!("templates/force.html")),
+        ("area.html", include_str!("templates/area.html")),
         ("dictionary.html", include_str!("templates/dictionary.html")),
     ] {
         env.add_template(name, source)
@@ -169,27 +263,8 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
     let forces: Vec<_> = f
         .areas
         .iter()
-        .filter(|a| a.area != ENGLAND_AND_WALES)
-        .map(|a| {
-            let ratio = a
-                .ratios
-                .iter()
-                .find(|r| r.label == f.comparison)
-                .and_then(|r| r.ratio)
-                .map(words::ratio_text)
-                .unwrap_or_else(|| "–".to_owned());
-            context! {
-                id => a.area.clone(),
-                name => a.name.clone(),
-                period => a.period.as_ref().map(|p| if p.is_complete() {
-                    p.label.clone()
-                } else {
-                    format!("{} ({} of {} months)", p.label, p.covered, p.possible)
-                }).unwrap_or_default(),
-                searches => thousands(a.all_searches as i64),
-                ratio => ratio,
-            }
-        })
+        .filter(|a| a.area_type == "force")
+        .map(|a| summary_row(f, a))
         .collect();
     let index = render(
         "index.html",
@@ -205,13 +280,18 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
             caveats => national.map(caveats).unwrap_or_default(),
             charts => serde_value(chart_views(f, inp.charts, ENGLAND_AND_WALES)),
             forces => forces,
+            districts => f.districts,
             tables => serde_value(inp.tables),
         },
     )?;
     put(out.join("index.html"), index)?;
-    for a in f.areas.iter().filter(|a| a.area != ENGLAND_AND_WALES) {
+    // A page per force and per district: the same charts and readings, with the district's
+    // force above it and the force's districts below.
+    for a in f.areas.iter().filter(|a| a.area_type != "country") {
+        let district = a.area_type == "local_authority";
+        let districts: Vec<Value> = f.districts_of(&a.area).map(|d| summary_row(f, d)).collect();
         let html = render(
-            "force.html",
+            if district { "area.html" } else { "force.html" },
             context! {
                 title => format!("Stop and search by ethnicity: {}", a.name),
                 synthetic => f.synthetic,
@@ -220,12 +300,17 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
                 version => crate::VERSION,
                 id => a.area.clone(),
                 name => a.name.clone(),
+                force => a.force.clone(),
+                force_name => a.force.as_deref().map(crate::present::figures::area_name),
                 headline => words::disparity_reading(f, a),
                 caveats => caveats(a),
                 charts => serde_value(chart_views(f, inp.charts, &a.area)),
+                districts => districts,
+                boundaries => f.districts,
             },
         )?;
-        put(out.join("forces").join(format!("{}.html", a.area)), html)?;
+        let folder = if district { "areas" } else { "forces" };
+        put(out.join(folder).join(format!("{}.html", a.area)), html)?;
     }
     let tables: Vec<_> = inp
         .dictionary

@@ -26,6 +26,12 @@ pub fn percent(v: f64) -> String {
 fn who(area: &AreaFigures) -> String {
     if area.area == ENGLAND_AND_WALES {
         "police in England and Wales".to_owned()
+    } else if area.area_type == "local_authority" {
+        let force = area.force.as_deref().map_or_else(
+            || "police".to_owned(),
+            |f| format!("the {}", super::super::figures::area_name(f)),
+        );
+        format!("{force} in {}", area.name)
     } else {
         format!("the {}", area.name)
     }
@@ -544,9 +550,15 @@ mod tests {
                 months: vec![],
                 forces: vec![],
             },
+            districts: false,
+            district_league: Default::default(),
         };
         let area = AreaFigures {
             area: "metropolitan".into(),
+            area_type: "force".into(),
+            force: Some("metropolitan".into()),
+            low_location_coverage: false,
+            location: None,
             name: "Metropolitan Police Service".into(),
             period: Some(Period {
                 label: "2022/23".into(),
@@ -568,6 +580,7 @@ mod tests {
             grounds: None,
         };
         let r = Ratio {
+            area: "metropolitan".into(),
             label: "Black".into(),
             ratio: Some(3.81),
             low: Some(3.72),

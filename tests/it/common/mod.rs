@@ -18,6 +18,23 @@ pub fn fixtures() -> PathBuf {
     root().join("fixtures/police_uk")
 }
 
+/// A file of `../shared/data/` beside the checkout: real data that must never be copied into
+/// the repository, so tests read it where it is. `None`, with a note, where it is absent; under
+/// CI (the variable `CI` set) its absence fails the test, so CI never passes by skipping.
+pub fn shared_data(relative: &str) -> Option<PathBuf> {
+    let path = root().join("../shared/data").join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing: CI must have ../shared beside the checkout (its README lists what is in it)",
+        path.display()
+    );
+    eprintln!("skipped: {} is not here", path.display());
+    None
+}
+
 /// Runs `stopsearch` with `args` in `dir`.
 pub fn stopsearch(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stopsearch"))
@@ -239,4 +256,34 @@ pub fn query_tables() -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// A run's figures, read back from its Parquet files as the report reads them.
+pub fn figures_of(out: &Path, districts: bool) -> stopsearch::present::figures::Figures {
+    let queries = root().join("queries");
+    let mut tables = std::collections::HashMap::new();
+    for name in [
+        "rates",
+        "disparity",
+        "outcomes",
+        "find_rates",
+        "grounds",
+        "grounds_outcomes",
+        "location_coverage",
+    ] {
+        tables.insert(name.to_owned(), table(out, name));
+    }
+    stopsearch::present::figures::figures(&stopsearch::present::figures::Inputs {
+        tables: &tables,
+        queries: &queries,
+        coverage: &table(out, "coverage"),
+        reference: "White",
+        census: "Census 2021",
+        merge_city_into_met: false,
+        synthetic: false,
+        extracts: Vec::new(),
+        grounds_categories: Vec::new(),
+        districts,
+    })
+    .unwrap()
 }
