@@ -8,9 +8,10 @@
 --
 -- A district gets rows only for the periods in which its force located at least one search in
 -- its own area: a force that publishes no locations has no district figures, never zeros.
--- Districts are counted by financial and calendar year only: a district's month holds too few
--- searches to read, and monthly rows for some 300 districts would multiply every table's size
--- (and the run's time) several times over.
+-- Districts are counted by financial year only, in one row per district and year whose `month`
+-- is the year (`2022/23`, as in `_cube`) and `covered` the months covered: a district's month
+-- holds too few searches to read, and monthly rows for some 300 districts would multiply every
+-- table's size (and the run's time) several times over.
 WITH months AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
@@ -49,9 +50,11 @@ FROM periods p
 JOIN membership m ON p.force = m.force
 WHERE m.place = '*'
 UNION ALL
-SELECT m.area, p.force, m.place, p.month, p.period_type, p.period, p.covered
+SELECT m.area, p.force, m.place, p.period AS month, p.period_type, p.period,
+       SUM(p.covered) AS covered
 FROM periods p
 JOIN membership m ON p.force = m.force
 JOIN located_periods lp
     ON lp.force = p.force AND lp.period_type = p.period_type AND lp.period = p.period
-WHERE m.place <> '*' AND p.period_type <> 'month'
+WHERE m.place <> '*' AND p.period_type = 'financial_year'
+GROUP BY m.area, p.force, m.place, p.period_type, p.period

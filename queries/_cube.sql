@@ -3,36 +3,60 @@
 -- search. Every search is counted once under place `*` (its force as a whole) and, if its
 -- location puts it in a district of its force's own area (`in_force_area` or
 -- `nearest_within_200m`), once more under that district's code: a query that wants each search
--- once filters `place = '*'`. Tables that need other columns of searches can still read
--- searches itself.
-WITH counted AS (
+-- once filters `place = '*'`. District counts are summed by financial year (`month` holds the
+-- year, `2022/23`), the only period districts are counted by. `linked_recorded` and
+-- `strip_recorded` say whether the search's force-month records `outcome_linked` and
+-- `strip_search` at all (any value in the field), so a district's year keeps the force-month
+-- rule. Tables that need other columns of searches can still read searches itself.
+-- (Rows are counted first on the stored categories, and only the counts are turned into text.)
+WITH grouped AS (
     SELECT
-        force, month, lad, search_group, ethnicity, officer_defined_ethnicity, outcome_class,
-        outcome_linked, strip_search, COUNT(*) AS n
-    FROM (
-        SELECT
-            force, month, search_group, ethnicity, officer_defined_ethnicity, outcome_class,
-            outcome_linked, strip_search,
-            CASE
-                WHEN CAST(location_status AS VARCHAR) IN ('in_force_area', 'nearest_within_200m')
-                    THEN CAST(lad_code AS VARCHAR)
-            END AS lad
-        FROM searches
-    ) AS located
+        force, month, financial_year, lad_code, location_status, search_group, ethnicity,
+        officer_defined_ethnicity, outcome_class, outcome_linked, strip_search, COUNT(*) AS n
+    FROM searches
     GROUP BY
-        force, month, lad, search_group, ethnicity, officer_defined_ethnicity, outcome_class,
-        outcome_linked, strip_search
+        force, month, financial_year, lad_code, location_status, search_group, ethnicity,
+        officer_defined_ethnicity, outcome_class, outcome_linked, strip_search
+),
+counted AS (
+    SELECT
+        CAST(force AS VARCHAR) AS force, CAST(month AS VARCHAR) AS month,
+        CAST(financial_year AS VARCHAR) AS financial_year,
+        CASE
+            WHEN CAST(location_status AS VARCHAR) IN ('in_force_area', 'nearest_within_200m')
+                THEN CAST(lad_code AS VARCHAR)
+        END AS lad,
+        search_group, ethnicity, officer_defined_ethnicity, outcome_class, outcome_linked,
+        strip_search, n
+    FROM grouped
+),
+recording AS (
+    SELECT
+        force, month,
+        SUM(CASE WHEN outcome_linked IS NOT NULL THEN n ELSE 0 END) > 0 AS linked_recorded,
+        SUM(CASE WHEN strip_search IS NOT NULL THEN n ELSE 0 END) > 0 AS strip_recorded
+    FROM counted
+    GROUP BY force, month
+),
+flagged AS (
+    SELECT c.*, r.linked_recorded, r.strip_recorded
+    FROM counted c
+    JOIN recording r ON c.force = r.force AND c.month = r.month
 )
 SELECT
     force, month, '*' AS place, search_group, ethnicity, officer_defined_ethnicity,
-    outcome_class, outcome_linked, strip_search, SUM(n) AS n
-FROM counted
+    outcome_class, outcome_linked, strip_search, linked_recorded, strip_recorded, SUM(n) AS n
+FROM flagged
 GROUP BY
     force, month, search_group, ethnicity, officer_defined_ethnicity, outcome_class,
-    outcome_linked, strip_search
+    outcome_linked, strip_search, linked_recorded, strip_recorded
 UNION ALL
 SELECT
-    force, month, lad AS place, search_group, ethnicity, officer_defined_ethnicity,
-    outcome_class, outcome_linked, strip_search, n
-FROM counted
+    force, financial_year AS month, lad AS place, search_group, ethnicity,
+    officer_defined_ethnicity, outcome_class, outcome_linked, strip_search, linked_recorded,
+    strip_recorded, SUM(n) AS n
+FROM flagged
 WHERE lad IS NOT NULL
+GROUP BY
+    force, financial_year, lad, search_group, ethnicity, officer_defined_ethnicity,
+    outcome_class, outcome_linked, strip_search, linked_recorded, strip_recorded

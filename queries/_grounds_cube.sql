@@ -4,10 +4,12 @@
 -- under one of `smell_only`, `smell_with_other_grounds` or `no_smell`, and once under
 -- `any_grounds`.
 -- Like `_cube`, every row is counted under place `*` and again under its district (a district
--- of its force's own area), so a query that wants each search once filters `place = '*'`.
+-- of its force's own area, summed by financial year, which `month` then holds), so a query that
+-- wants each search once filters `place = '*'`; `linked_recorded` says whether the force-month's
+-- searches with grounds record `outcome_linked` at all.
 WITH described AS (
     SELECT
-        force, month, search_group, ethnicity, outcome_class, outcome_linked,
+        force, month, financial_year, search_group, ethnicity, outcome_class, outcome_linked,
         lad_code, location_status,
         CASE
             WHEN smell_only THEN 'smell_only'
@@ -18,22 +20,23 @@ WITH described AS (
     WHERE grounds_text IS NOT NULL
 ),
 rows AS (
-    SELECT force, month, search_group, ethnicity, outcome_class, outcome_linked, lad_code,
-           location_status, category
+    SELECT force, month, financial_year, search_group, ethnicity, outcome_class,
+           outcome_linked, lad_code, location_status, category
     FROM search_grounds
     UNION ALL
-    SELECT force, month, search_group, ethnicity, outcome_class, outcome_linked, lad_code,
-           location_status, smell AS category
+    SELECT force, month, financial_year, search_group, ethnicity, outcome_class,
+           outcome_linked, lad_code, location_status, smell AS category
     FROM described
     UNION ALL
-    SELECT force, month, search_group, ethnicity, outcome_class, outcome_linked, lad_code,
-           location_status, 'any_grounds' AS category
+    SELECT force, month, financial_year, search_group, ethnicity, outcome_class,
+           outcome_linked, lad_code, location_status, 'any_grounds' AS category
     FROM described
 ),
 counted AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
         CAST(month AS VARCHAR) AS month,
+        CAST(financial_year AS VARCHAR) AS financial_year,
         lad,
         CAST(search_group AS VARCHAR) AS search_group,
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
@@ -43,23 +46,43 @@ counted AS (
         COUNT(*) AS n
     FROM (
         SELECT
-            force, month, search_group, ethnicity, outcome_class, outcome_linked, category,
+            force, month, financial_year, search_group, ethnicity, outcome_class,
+            outcome_linked, category,
             CASE
                 WHEN CAST(location_status AS VARCHAR) IN ('in_force_area', 'nearest_within_200m')
                     THEN CAST(lad_code AS VARCHAR)
             END AS lad
         FROM rows
     ) AS located
-    GROUP BY force, month, lad, search_group, ethnicity, outcome_class, outcome_linked, category
+    GROUP BY
+        force, month, financial_year, lad, search_group, ethnicity, outcome_class,
+        outcome_linked, category
+),
+recording AS (
+    SELECT force, month,
+           SUM(CASE WHEN outcome_linked IS NOT NULL THEN n ELSE 0 END) > 0 AS linked_recorded
+    FROM counted
+    WHERE category = 'any_grounds'
+    GROUP BY force, month
+),
+flagged AS (
+    SELECT c.*, r.linked_recorded
+    FROM counted c
+    JOIN recording r ON c.force = r.force AND c.month = r.month
 )
 SELECT
     force, month, '*' AS place, search_group, ethnicity, outcome_class, outcome_linked,
-    category, SUM(n) AS n
-FROM counted
-GROUP BY force, month, search_group, ethnicity, outcome_class, outcome_linked, category
+    linked_recorded, category, SUM(n) AS n
+FROM flagged
+GROUP BY
+    force, month, search_group, ethnicity, outcome_class, outcome_linked, linked_recorded,
+    category
 UNION ALL
 SELECT
-    force, month, lad AS place, search_group, ethnicity, outcome_class, outcome_linked,
-    category, n
-FROM counted
+    force, financial_year AS month, lad AS place, search_group, ethnicity, outcome_class,
+    outcome_linked, linked_recorded, category, SUM(n) AS n
+FROM flagged
 WHERE lad IS NOT NULL
+GROUP BY
+    force, financial_year, lad, search_group, ethnicity, outcome_class, outcome_linked,
+    linked_recorded, category

@@ -29,32 +29,27 @@ WITH base AS (
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
         CAST(outcome_class AS VARCHAR) AS outcome_class,
         outcome_linked,
+        linked_recorded,
         n
     FROM (
         SELECT force, month, place, search_group, ethnicity, outcome_class, outcome_linked,
-               SUM(n) AS n
+               linked_recorded, SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, place, search_group, ethnicity, outcome_class, outcome_linked
+        GROUP BY force, month, place, search_group, ethnicity, outcome_class, outcome_linked,
+                 linked_recorded
     ) AS grouped
-),
-recording AS (
-    SELECT force, month,
-           SUM(CASE WHEN outcome_linked IS NOT NULL THEN n ELSE 0 END) AS recorded
-    FROM base
-    WHERE place = '*'
-    GROUP BY force, month
 ),
 scored AS (
     -- Collapse to one row per force, month, place, search group and ethnicity before the rows
-    -- are repeated for each area and period. Whether a force-month records the field is read
-    -- from the force as a whole (place `*`).
+    -- are repeated for each area and period. Whether a force-month records the field comes
+    -- with each count (`linked_recorded`).
     SELECT
         b.force, b.month, b.place, b.search_group, b.ethnicity,
         SUM(b.n) AS all_n,
-        SUM(CASE WHEN r.recorded > 0 AND b.outcome_linked = TRUE THEN b.n ELSE 0 END)
+        SUM(CASE WHEN b.linked_recorded AND b.outcome_linked = TRUE THEN b.n ELSE 0 END)
             AS linked_n,
         SUM(CASE
-            WHEN r.recorded > 0
+            WHEN b.linked_recorded
                 AND (b.outcome_linked IS NOT NULL OR b.outcome_class = 'no_further_action')
                 THEN b.n
             ELSE 0
@@ -63,7 +58,6 @@ scored AS (
             AS action_n,
         SUM(CASE WHEN b.outcome_class <> 'unknown' THEN b.n ELSE 0 END) AS action_total
     FROM base b
-    JOIN recording r ON b.force = r.force AND b.month = r.month
     GROUP BY b.force, b.month, b.place, b.search_group, b.ethnicity
 ),
 counts AS (

@@ -24,21 +24,14 @@
 -- column excluded: Searches left out (field not recorded, or outcome empty).
 -- column reference_n: n for the reference group.
 -- column reference_total: total for the reference group.
-WITH recording AS (
-    SELECT force, month,
-           SUM(CASE WHEN outcome_linked IS NOT NULL THEN n ELSE 0 END) AS recorded
-    FROM _grounds_cube
-    WHERE category = 'any_grounds' AND place = '*'
-    GROUP BY force, month
-),
-scored AS (
+WITH scored AS (
     SELECT
         g.force, g.month, g.place, g.search_group, g.ethnicity, g.category,
         SUM(g.n) AS all_n,
-        SUM(CASE WHEN r.recorded > 0 AND g.outcome_linked = TRUE THEN g.n ELSE 0 END)
+        SUM(CASE WHEN g.linked_recorded AND g.outcome_linked = TRUE THEN g.n ELSE 0 END)
             AS linked_n,
         SUM(CASE
-            WHEN r.recorded > 0
+            WHEN g.linked_recorded
                 AND (g.outcome_linked IS NOT NULL OR g.outcome_class = 'no_further_action')
                 THEN g.n
             ELSE 0
@@ -47,7 +40,6 @@ scored AS (
             AS action_n,
         SUM(CASE WHEN g.outcome_class <> 'unknown' THEN g.n ELSE 0 END) AS action_total
     FROM _grounds_cube g
-    JOIN recording r ON g.force = r.force AND g.month = r.month
     GROUP BY g.force, g.month, g.place, g.search_group, g.ethnicity, g.category
 ),
 counts AS (

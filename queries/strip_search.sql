@@ -19,28 +19,21 @@ WITH base AS (
         place,
         COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
         strip_search,
+        strip_recorded,
         n
     FROM (
-        SELECT force, month, place, ethnicity, strip_search, SUM(n) AS n
+        SELECT force, month, place, ethnicity, strip_search, strip_recorded, SUM(n) AS n
         FROM _cube
-        GROUP BY force, month, place, ethnicity, strip_search
+        GROUP BY force, month, place, ethnicity, strip_search, strip_recorded
     ) AS grouped
-),
-recording AS (
-    SELECT force, month,
-           SUM(CASE WHEN strip_search IS NOT NULL THEN n ELSE 0 END) AS recorded
-    FROM base
-    WHERE place = '*'
-    GROUP BY force, month
 ),
 scored AS (
     SELECT
         b.force, b.month, b.place, b.ethnicity, SUM(b.n) AS all_n,
-        SUM(CASE WHEN r.recorded > 0 AND b.strip_search = TRUE THEN b.n ELSE 0 END) AS n,
-        SUM(CASE WHEN r.recorded > 0 AND b.strip_search IS NOT NULL THEN b.n ELSE 0 END)
+        SUM(CASE WHEN b.strip_recorded AND b.strip_search = TRUE THEN b.n ELSE 0 END) AS n,
+        SUM(CASE WHEN b.strip_recorded AND b.strip_search IS NOT NULL THEN b.n ELSE 0 END)
             AS total
     FROM base b
-    JOIN recording r ON b.force = r.force AND b.month = r.month
     GROUP BY b.force, b.month, b.place, b.ethnicity
 ),
 counts AS (

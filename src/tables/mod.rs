@@ -72,6 +72,7 @@ fn search_grounds(searches: &DataFrame) -> PolarsResult<DataFrame> {
     let keep = [
         "force",
         "month",
+        "financial_year",
         "search_group",
         "ethnicity",
         "outcome_class",

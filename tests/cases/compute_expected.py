@@ -465,14 +465,14 @@ def location_coverage():
 
 
 def location_coverage_rates():
-    # The district rows of the rates table in the same run (districts are counted by year,
-    # never by month): Liverpool 2025/26 = 3 White + 1 Black inside, + 1 White snapped in;
+    # The district rows of the rates table in the same run (districts are counted by
+    # financial year only): Liverpool 2025/26 = 3 White + 1 Black inside, + 1 White snapped in;
     # Sefton 2025/26 = 1 White; 2026/27 = 10 White in Liverpool and none in Sefton. Each year
     # has one covered month.
     rows = [
         ("E08000012", "Liverpool", "financial_year", "2025/26", "White", 4, True),
         ("E08000012", "Liverpool", "financial_year", "2025/26", "Black", 1, True),
-        ("E08000012", "Liverpool", "calendar_year", "2025", "All", 5, True),
+        ("E08000012", "Liverpool", "financial_year", "2025/26", "All", 5, True),
         ("E08000014", "Sefton", "financial_year", "2025/26", "White", 1, True),
         ("E08000012", "Liverpool", "financial_year", "2026/27", "White", 10, False),
         ("E08000014", "Sefton", "financial_year", "2026/27", "White", 0, False),
