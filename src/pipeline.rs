@@ -118,6 +118,13 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         Some(b) => {
             let cache = cfg.input.cache.clone();
             let g = geography::Geography::load(&b.assign, b.map.as_deref(), cache)?;
+            if cfg.tables.population.by_lad.is_none() {
+                tracing::warn!(
+                    population = %cfg.tables.population.vintage,
+                    "the population has no figures by district (only Census 2021 has them): \
+                     searches are placed, but every table stays by force"
+                );
+            }
             let mut c = cfg.clone();
             c.tables.geography = Some(std::sync::Arc::new(g));
             with_districts = c;
@@ -475,7 +482,7 @@ fn present(
             .into_iter()
             .map(str::to_owned)
             .collect(),
-        districts: cfg.tables.geography.is_some(),
+        districts: cfg.tables.geography.is_some() && cfg.tables.population.by_lad.is_some(),
     })?;
     let layer = cfg.tables.geography.as_deref().map(charts::maps::Layer::of);
     let planned = charts::plan(&figures, layer.as_ref());

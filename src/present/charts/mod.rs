@@ -195,11 +195,12 @@ fn force_map(f: &Figures, layer: &maps::Layer) -> Option<Chart> {
         crate::reference::population::ENGLAND_AND_WALES,
         "map-forces",
         format!(
-            "How often {} people were searched compared with {} people, by police force area",
+            "How often {} people were searched compared with {} people",
             f.comparison, f.reference
         ),
         format!(
-            "Rate ratio (searches per 1,000 residents), financial year {period}. Self-defined \
+            "By police force area: rate ratio (searches per 1,000 residents), financial year \
+             {period}. Self-defined \
              ethnicity; {} populations. British Transport Police has no area and is not shown.",
             f.census
         ),
@@ -231,12 +232,12 @@ fn district_map(f: &Figures, a: &AreaFigures, layer: &maps::Layer) -> Option<Cha
         &a.area,
         id,
         format!(
-            "How often {} people were searched compared with {} people: {place}",
+            "How often {} people were searched compared with {} people",
             f.comparison, f.reference
         ),
         format!(
-            "Rate ratio (searches per 1,000 residents), {}. Searches placed by their recorded \
-             location; self-defined ethnicity; {} populations.",
+            "{place}: rate ratio (searches per 1,000 residents), {}. Searches placed by their \
+             recorded location; self-defined ethnicity; {} populations.",
             period_words(p, &a.area),
             f.census
         ),
