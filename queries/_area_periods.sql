@@ -33,17 +33,10 @@ periods AS (
 membership AS (
     SELECT DISTINCT force, area, place FROM population
 ),
-located_months AS (
-    SELECT CAST(force AS VARCHAR) AS force, CAST(month AS VARCHAR) AS month, COUNT(*) AS located
-    FROM searches
-    WHERE CAST(location_status AS VARCHAR) IN ('in_force_area', 'nearest_within_200m')
-    GROUP BY force, month
-),
-located_periods AS (
-    SELECT p.force, p.period_type, p.period, SUM(l.located) AS located
-    FROM periods p
-    JOIN located_months l ON p.force = l.force AND p.month = l.month
-    GROUP BY p.force, p.period_type, p.period
+-- The financial years in which a force placed searches in its own districts: `_cube`'s
+-- district counts, which are summed by year.
+located_years AS (
+    SELECT DISTINCT force, month AS period FROM _cube WHERE place <> '*'
 )
 SELECT m.area, p.force, m.place, p.month, p.period_type, p.period, p.covered
 FROM periods p
@@ -54,7 +47,6 @@ SELECT m.area, p.force, m.place, p.period AS month, p.period_type, p.period,
        SUM(p.covered) AS covered
 FROM periods p
 JOIN membership m ON p.force = m.force
-JOIN located_periods lp
-    ON lp.force = p.force AND lp.period_type = p.period_type AND lp.period = p.period
+JOIN located_years ly ON ly.force = p.force AND ly.period = p.period
 WHERE m.place <> '*' AND p.period_type = 'financial_year'
 GROUP BY m.area, p.force, m.place, p.period_type, p.period

@@ -51,7 +51,8 @@ const SNAP_POINTS_PER_FORCE: usize = 5_000;
 /// written to 6 decimals as data.police.uk writes them.
 fn snap_points(path: &Path, seed: u64) -> Result<BTreeMap<&'static str, Vec<(String, String)>>> {
     use geo::BoundingRect;
-    let g = crate::geography::Geography::load(path, None, None)?;
+    // The placing layer only: no map layer is drawn here.
+    let g = crate::geography::Geography::new(crate::geography::Boundaries::load(path)?, None)?;
     let locator = crate::geography::Locator::new(&g.boundaries);
     let forces: Vec<&'static Force> = FORCES.iter().filter(|f| f.pfa_code.is_some()).collect();
     let pools: Vec<(&'static str, Vec<(String, String)>)> = forces

@@ -279,27 +279,32 @@ fn district_columns(
     let lads: &[crate::geography::Lad] = loc.map_or(&[], |l| &l.geography.boundaries.lads);
     let codes: Vec<&str> = lads.iter().map(|l| l.code.as_str()).collect();
     let names: Vec<&str> = lads.iter().map(|l| l.name.as_str()).collect();
-    let mut lad = Vec::with_capacity(if loc.is_some() { height } else { 0 });
-    let mut status = Vec::with_capacity(lad.capacity());
-    if let Some(l) = loc {
-        for f in files {
-            // Relative to the force's own area, also with the City merged into the Met: a Met
-            // search in the City's district is not in a district of the Met's area.
-            let own: Vec<&str> = f.force.pfa_code.into_iter().collect();
-            for (&lon, &lat) in f.batch.longitude.iter().zip(&f.batch.latitude) {
-                let (d, s) = crate::geography::status(l.geography, l.placed, &own, lon, lat);
-                lad.push(d.unwrap_or(NULL));
-                status.push(s as u32);
-            }
+    let (lad, status): (Vec<u32>, Vec<u32>) = match loc {
+        None => (vec![NULL; height], vec![NULL; height]),
+        Some(l) => {
+            use rayon::prelude::*;
+            let per_file: Vec<(Vec<u32>, Vec<u32>)> = files
+                .par_iter()
+                .map(|f| {
+                    // Relative to the force's own area, also with the City merged into the
+                    // Met: a Met search in the City's district is not in the Met's area.
+                    let own: Vec<&str> = f.force.pfa_code.into_iter().collect();
+                    let points = f.batch.longitude.iter().zip(&f.batch.latitude);
+                    points
+                        .map(|(&lon, &lat)| {
+                            let (d, s) =
+                                crate::geography::status(l.geography, l.placed, &own, lon, lat);
+                            (d.unwrap_or(NULL), s as u32)
+                        })
+                        .unzip()
+                })
+                .collect();
+            let (lads, statuses): (Vec<_>, Vec<_>) = per_file.into_iter().unzip();
+            (lads.concat(), statuses.concat())
         }
-    }
+    };
     let column = |name: &str, cats: &[&str], values: &[u32]| {
-        let codes: Box<dyn Iterator<Item = u32>> = if loc.is_some() {
-            Box::new(values.iter().copied())
-        } else {
-            Box::new(std::iter::repeat_n(NULL, height))
-        };
-        enum_from_codes(name, cats, height, codes)
+        enum_from_codes(name, cats, height, values.iter().copied())
     };
     Ok(vec![
         column("lad_code", &codes, &lad)?,

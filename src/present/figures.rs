@@ -317,13 +317,13 @@ fn rows_of<T: Row>(tables: &HashMap<String, DataFrame>, queries: &Path) -> Resul
 impl Views {
     fn read(tables: &HashMap<String, DataFrame>, queries: &Path) -> Result<Views> {
         let rates: Vec<RateRow> = rows_of(tables, queries)?;
-        let kinds = rates
-            .iter()
-            .map(|r| {
+        let mut kinds = BTreeMap::new();
+        for r in &rates {
+            if !kinds.contains_key(&r.area) {
                 let kind = (r.area_type.clone(), r.area_name.clone(), r.force.clone());
-                (r.area.clone(), kind)
-            })
-            .collect();
+                kinds.insert(r.area.clone(), kind);
+            }
+        }
         Ok(Views {
             kinds,
             location: ByArea::new(rows_of(tables, queries)?, |r: &LocationCoverageRow| {

@@ -128,33 +128,35 @@ impl Areas {
         let kind: Vec<Option<&str>> = info.iter().map(|a| a.map(|a| a.kind)).collect();
         let name: Vec<Option<&str>> = info.iter().map(|a| a.map(|a| a.name.as_str())).collect();
         let force: Vec<Option<&str>> = info.iter().map(|a| a.and_then(|a| a.force)).collect();
-        let periods = df
-            .column("period_type")
-            .and_then(|t| {
-                Ok((
-                    t.cast(&DataType::String)?,
-                    df.column("period")?.cast(&DataType::String)?,
-                ))
-            })
-            .ok();
-        let low: Vec<bool> = (0..df.height())
-            .map(|i| {
-                let (Some(a), Some((t, p))) = (info[i], &periods) else {
-                    return false;
-                };
-                let (Ok(t), Ok(p)) = (t.str(), p.str()) else {
-                    return false;
-                };
-                a.kind == "local_authority"
-                    && match (a.force, t.get(i), p.get(i)) {
-                        (Some(f), Some(t), Some(p)) => {
+        // Only a table with periods can say which of its district rows fall in a flagged
+        // force-period.
+        let text = |name: &str| -> Option<StringChunked> {
+            Some(
+                df.column(name)
+                    .ok()?
+                    .cast(&DataType::String)
+                    .ok()?
+                    .str()
+                    .ok()?
+                    .clone(),
+            )
+        };
+        let low: Vec<bool> = match (text("period_type"), text("period")) {
+            (Some(t), Some(p)) => info
+                .iter()
+                .zip(t.iter().zip(p.iter()))
+                .map(|(a, (t, p))| match (a, t, p) {
+                    (Some(a), Some(t), Some(p)) if a.kind == "local_authority" => {
+                        a.force.is_some_and(|f| {
                             self.low_location
                                 .contains(&(f.to_owned(), t.to_owned(), p.to_owned()))
-                        }
-                        _ => false,
+                        })
                     }
-            })
-            .collect();
+                    _ => false,
+                })
+                .collect(),
+            _ => vec![false; df.height()],
+        };
         let at = df.get_column_index("area").expect("checked above");
         df.insert_column(at, Column::new("area_type".into(), kind))?;
         df.insert_column(at + 2, Column::new("area_name".into(), name))?;
