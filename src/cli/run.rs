@@ -21,6 +21,7 @@ use crate::pipeline::{self, RunConfig, RunSummary};
 use crate::reference::forces::{self, Force};
 use crate::reference::month::{Month, now};
 use crate::reference::population::{Census, Population};
+use crate::reference::population_age::PopulationByAge;
 use crate::reference::vocab::Ethnicity;
 use crate::tables;
 
@@ -83,6 +84,12 @@ pub struct RunOptions {
     /// asian, black, mixed, white, other).
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub population: Option<PathBuf>,
+    /// Residents by ethnic group × sex × age band, a long CSV (area code, ethnic group, sex, age
+    /// band, residents; see the README), for rates by age and sex and age–sex standardised
+    /// ratios. Repeat for a second file (for example force areas and districts); settings
+    /// file: `population_age = [...]`.
+    #[arg(long = "population-age", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub population_age: Vec<PathBuf>,
     /// Local authority district boundaries (any ONS LAD GeoJSON in longitude/latitude, plain or
     /// gzip, e.g. as `stopsearch fetch --boundaries` saves them): every table then has
     /// figures for each district, and the report maps and district pages. Use the generalised
@@ -253,6 +260,7 @@ impl RunOptions {
                 forces,
                 grounds,
                 geography: None,
+                population_age: self.population_age()?,
             },
             boundaries: self
                 .boundaries
@@ -353,6 +361,13 @@ impl RunOptions {
                 "--census: `{other}` is not a census we have; use 2021 or 2011"
             ))),
         }
+    }
+
+    fn population_age(&self) -> Result<Option<std::sync::Arc<PopulationByAge>>> {
+        if self.population_age.is_empty() {
+            return Ok(None);
+        }
+        PopulationByAge::from_files(&self.population_age).map(|t| Some(std::sync::Arc::new(t)))
     }
 
     fn reference(&self) -> Result<Ethnicity> {

@@ -10,9 +10,10 @@ use crate::error::{Error, Result};
 use crate::reference::forces;
 use crate::reference::month::Month;
 use crate::reference::population::ENGLAND_AND_WALES;
+use crate::reference::population_age;
 use crate::tables::contract::{
-    CoverageRow, DisparityRow, FindRateRow, GroundsOutcomeRow, GroundsRow, LocationCoverageRow,
-    OutcomeRow, RateRow, Row,
+    AgeRateRow, CompositionRow, CoverageRow, DisparityRow, DiversionRow, FindRateRow,
+    GroundsOutcomeRow, GroundsRow, LocationCoverageRow, OutcomeRow, RateRow, Row,
 };
 
 /// Groups with a Census count, in display order.
@@ -142,6 +143,72 @@ pub struct Location {
     pub district_share: Option<f64>,
 }
 
+/// A rate per 1,000 of one group, sex and age band (the age_rates table), with its ratio to
+/// the reference group's of the same sex and band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeRate {
+    pub group: String,
+    pub rate: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub searches: u64,
+    pub reference_searches: Option<u64>,
+    pub ratio: Option<f64>,
+    pub ratio_low: Option<f64>,
+    pub ratio_high: Option<f64>,
+    /// Neither group was searched: no ratio.
+    pub undefined: bool,
+    /// Fewer than 10 searches of the group or of the reference group: the ratio's flag.
+    pub small_numbers: bool,
+    /// Residents are no fit denominator (the City of London).
+    pub unsuitable: bool,
+}
+
+/// Young men against everyone in the headline year, where the run has a population by age.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YoungMen {
+    /// The youngest band the police ranges and the population table share that reaches 18
+    /// (`under 25` with the Census bands, `18-24` with single years), taken from the table.
+    pub band: String,
+    /// How the band was made (`under 25 = police under 10 + 10-17 + 18-24 = population ...`).
+    pub made_of: String,
+    /// Men in the band, by group, then `All`.
+    pub men: Vec<AgeRate>,
+    /// Both sexes and all ages, by group, then `All`.
+    pub everyone: Vec<AgeRate>,
+    /// Force-months with data in the year, and those in which a sex and an age were recorded
+    /// (age_rates' `exposure_months`): the young men's rates count only the second.
+    pub months: u64,
+    pub age_months: u64,
+}
+
+/// Of one group's drug searches that ended in a disposal, the share diverted from court.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diversion {
+    /// Diverted (`n`) of disposals (`total`), with its Wilson interval; `small_numbers` when
+    /// fewer than 20 disposals are behind it.
+    pub share: Share,
+    /// The group's share over the reference group's, with its 95% interval.
+    pub ratio: Option<f64>,
+    pub ratio_low: Option<f64>,
+    pub ratio_high: Option<f64>,
+    /// Drug searches of the group, and those outside the share: no further action, and no
+    /// disposal recorded (an article found with none recorded, or no outcome at all).
+    pub searches: u64,
+    pub no_further_action: u64,
+    pub unrecorded: u64,
+}
+
+/// How far the area's searches of the headline year had an age recorded (composition).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeRecording {
+    /// Some search of the year had an age range; false when the force left the field empty.
+    pub recorded: bool,
+    /// Searches with no age range, of all searches.
+    pub missing: u64,
+    pub total: u64,
+}
+
 #[derive(Debug, Clone)]
 pub struct AreaFigures {
     /// Force id, district code or `england-and-wales`.
@@ -176,6 +243,16 @@ pub struct AreaFigures {
     pub no_resident_population: bool,
     /// Only where an extract with grounds text covers the area.
     pub grounds: Option<GroundsFigures>,
+    /// Young men against everyone; only where the run has a population by age and the area
+    /// has rows of it in the headline year.
+    pub young_men: Option<YoungMen>,
+    /// Age–sex standardised rate ratios of the headline year (age_rates, both sexes and all
+    /// ages), by group; empty without a population by age.
+    pub standardised: Vec<Ratio>,
+    /// The diversion gap of drug searches in the headline year, by group, then `All`.
+    pub diversion: Vec<Diversion>,
+    /// Whether ages were recorded in the headline year.
+    pub ages: Option<AgeRecording>,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +285,10 @@ pub struct Figures {
     /// By force id: the comparison/reference ratio of each of its districts in the force's
     /// headline year, highest first.
     pub district_league: BTreeMap<String, Vec<Ratio>>,
+    /// Where the residents by age and sex come from (age_rates' `census`), when the run was
+    /// given a population by age (`--population-age`) and age_rates has rows; `None` says
+    /// plainly that there are no rates by age, rather than a blank chart.
+    pub age_census: Option<String>,
 }
 
 impl Figures {
@@ -296,6 +377,11 @@ struct Views {
     grounds: ByArea<GroundsRow>,
     grounds_outcomes: ByArea<GroundsOutcomeRow>,
     location: ByArea<LocationCoverageRow>,
+    diversion: ByArea<DiversionRow>,
+    age_rates: ByArea<AgeRateRow>,
+    composition: ByArea<CompositionRow>,
+    /// The youngest age band of age_rates and how it was made, if the table has rows.
+    young_band: Option<(String, String)>,
     /// Area id → (area_type, name, force), from the rates table.
     kinds: BTreeMap<String, (String, String, Option<String>)>,
 }
@@ -317,6 +403,7 @@ fn rows_of<T: Row>(tables: &HashMap<String, DataFrame>, queries: &Path) -> Resul
 impl Views {
     fn read(tables: &HashMap<String, DataFrame>, queries: &Path) -> Result<Views> {
         let rates: Vec<RateRow> = rows_of(tables, queries)?;
+        let age_rates: Vec<AgeRateRow> = rows_of(tables, queries)?;
         let mut kinds = BTreeMap::new();
         for r in &rates {
             if !kinds.contains_key(&r.area) {
@@ -337,8 +424,34 @@ impl Views {
             grounds_outcomes: ByArea::new(rows_of(tables, queries)?, |r: &GroundsOutcomeRow| {
                 &r.area
             }),
+            diversion: ByArea::new(rows_of(tables, queries)?, |r: &DiversionRow| &r.area),
+            young_band: youngest_band(&age_rates),
+            age_rates: ByArea::new(age_rates, |r: &AgeRateRow| &r.area),
+            composition: ByArea::new(rows_of(tables, queries)?, |r: &CompositionRow| &r.area),
         })
     }
+}
+
+/// The band of "young men" in the age_rates table, with how it was made: the youngest band
+/// that reaches the age of 18, so a table of single years gives `18-24` rather than boys
+/// `under 10`, and the Census 2021 bands give `under 25`; the youngest band of all if none
+/// does. Bands are ordered by the age they start at (the table is sorted by text, where
+/// `25-34` comes before `under 25`).
+fn youngest_band(rows: &[AgeRateRow]) -> Option<(String, String)> {
+    let bands: Vec<(population_age::Ages, &AgeRateRow)> = rows
+        .iter()
+        .filter(|r| r.age_band != "all")
+        .filter_map(|r| Some((population_age::parse_band(&r.age_band)?, r)))
+        .collect();
+    let adult = |a: &population_age::Ages| a.low <= 18 && a.high.is_none_or(|h| h >= 18);
+    let youngest = |keep: &dyn Fn(&population_age::Ages) -> bool| {
+        bands
+            .iter()
+            .filter(|(a, _)| keep(a))
+            .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.age_band.cmp(&b.1.age_band)))
+            .map(|(_, r)| (r.age_band.clone(), r.age_bands.clone()))
+    };
+    youngest(&adult).or_else(|| youngest(&|_| true))
 }
 
 pub fn area_name(area: &str) -> String {
@@ -495,6 +608,7 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
         coverage,
         districts: inp.districts,
         district_league,
+        age_census: v.age_rates.rows.first().map(|r| r.census.clone()),
     })
 }
 
@@ -756,6 +870,37 @@ fn area_figures(
             district_share: r.district_share,
         })
     });
+    let young_men = young_men(v, area, fy, reference);
+    let standardised = order_by_group(
+        v.age_rates
+            .of(area)
+            .filter(|r| {
+                r.period_type == "financial_year"
+                    && r.period == fy
+                    && r.sex == "all"
+                    && r.age_band == "all"
+                    && r.ethnicity != reference
+                    && GROUPS.contains(&r.ethnicity.as_str())
+            })
+            .map(AgeRateRow::standardised)
+            .collect(),
+        |r| r.label.as_str(),
+    );
+    let diversion = order_by_group(
+        v.diversion
+            .of(area)
+            .filter(|r| {
+                r.period_type == "financial_year"
+                    && r.period == fy
+                    && r.search_group == "drugs"
+                    && r.age_range == "all"
+                    && (GROUPS.contains(&r.ethnicity.as_str()) || r.ethnicity == "All")
+            })
+            .map(DiversionRow::diversion)
+            .collect(),
+        |d| d.share.group.as_str(),
+    );
+    let ages = age_recording(&v.composition, area, fy);
     AreaFigures {
         area: area.to_owned(),
         area_type,
@@ -777,7 +922,140 @@ fn area_figures(
         unsuitable_denominator: rates.unsuitable_denominator,
         no_resident_population: rates.no_resident_population,
         grounds,
+        young_men,
+        standardised,
+        diversion,
+        ages,
     }
+}
+
+impl AgeRateRow {
+    fn age_rate(&self) -> AgeRate {
+        AgeRate {
+            group: self.ethnicity.clone(),
+            rate: self.rate_per_1000,
+            low: self.rate_ci_low,
+            high: self.rate_ci_high,
+            searches: self.searches,
+            reference_searches: self.reference_searches,
+            ratio: self.rate_ratio,
+            ratio_low: self.ratio_ci_low,
+            ratio_high: self.ratio_ci_high,
+            undefined: self.undefined_ratio,
+            small_numbers: self.small_numbers,
+            unsuitable: self.resident_denominator_unsuitable,
+        }
+    }
+
+    /// The age–sex standardised ratio as a [`Ratio`], to sit beside the crude one.
+    fn standardised(&self) -> Ratio {
+        Ratio {
+            area: self.area.clone(),
+            label: self.ethnicity.clone(),
+            ratio: self.standardised_ratio,
+            low: self.standardised_ratio_ci_low,
+            high: self.standardised_ratio_ci_high,
+            searches: self.searches,
+            reference_searches: self.reference_searches.unwrap_or(0),
+            small_numbers: self.small_numbers,
+            unsuitable: self.resident_denominator_unsuitable,
+            undefined: self.undefined_ratio,
+            not_stated_share: None,
+            if_not_stated_in_group: None,
+            if_not_stated_in_reference: None,
+            period: None,
+        }
+    }
+}
+
+impl DiversionRow {
+    fn diversion(&self) -> Diversion {
+        Diversion {
+            share: Share {
+                group: self.ethnicity.clone(),
+                n: self.n,
+                total: self.total,
+                share: self.share,
+                low: self.share_ci_low,
+                high: self.share_ci_high,
+                small_numbers: self.total < 20,
+            },
+            ratio: self.share_ratio,
+            ratio_low: self.share_ratio_ci_low,
+            ratio_high: self.share_ratio_ci_high,
+            searches: self.searches,
+            no_further_action: self.no_further_action,
+            unrecorded: self.other_outcome + self.unknown_outcome,
+        }
+    }
+}
+
+/// Young men in the youngest band against everyone, in the headline year; `None` when the
+/// run has no population by age or the area has none of its rows that year.
+fn young_men(v: &Views, area: &str, fy: &str, reference: &str) -> Option<YoungMen> {
+    let (band, made_of) = v.young_band.clone()?;
+    let rows: Vec<&AgeRateRow> = v
+        .age_rates
+        .of(area)
+        .filter(|r| {
+            r.period_type == "financial_year"
+                && r.period == fy
+                && (GROUPS.contains(&r.ethnicity.as_str()) || r.ethnicity == "All")
+        })
+        .collect();
+    let pick = |sex: &str, age: &str| {
+        order_by_group(
+            rows.iter()
+                .filter(|r| r.sex == sex && r.age_band == age)
+                .map(|r| r.age_rate())
+                .collect(),
+            |r: &AgeRate| r.group.as_str(),
+        )
+    };
+    let men = pick("Male", &band);
+    let everyone = pick("all", "all");
+    if men.is_empty() && everyone.is_empty() {
+        return None;
+    }
+    // The months the young men's rates count (those with a sex and an age recorded), of the
+    // group the ratios are set against: every group of one area shares them.
+    let months = rows
+        .iter()
+        .find(|r| r.sex == "Male" && r.age_band == band && r.ethnicity == reference)
+        .map_or((0, 0), |r| (r.force_months_covered, r.exposure_months));
+    Some(YoungMen {
+        band,
+        made_of,
+        men,
+        everyone,
+        months: months.0,
+        age_months: months.1,
+    })
+}
+
+/// How far ages were recorded in the headline year: composition's row of every search, and
+/// its row of searches with no age range (no row: none).
+fn age_recording(rows: &ByArea<CompositionRow>, area: &str, fy: &str) -> Option<AgeRecording> {
+    let everyone = |age: &str| {
+        rows.of(area).find(|r| {
+            r.period_type == "financial_year"
+                && r.period == fy
+                && r.ethnicity == "All"
+                && r.sex == "all"
+                && r.age_range == age
+        })
+    };
+    let all = everyone("all")?;
+    let missing = if all.age_recorded {
+        everyone("Missing").map_or(0, |r| r.n)
+    } else {
+        all.n
+    };
+    Some(AgeRecording {
+        recorded: all.age_recorded,
+        missing,
+        total: all.n,
+    })
 }
 
 /// The grounds figures of an area's headline year, if an extract gives it grounds text.

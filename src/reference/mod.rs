@@ -5,5 +5,6 @@ pub mod forces;
 pub mod local_areas;
 pub mod month;
 pub mod population;
+pub mod population_age;
 pub mod schema;
 pub mod vocab;

@@ -8,6 +8,8 @@
 //! | `searches`, `exposure`, `reference_searches`, `reference_exposure` | `rate_ratio`, `ratio_ci_low/high` (exact), `ratio_midp_low/high`, `undefined_ratio`, `infinite_ratio` |
 //! | … and `not_stated_searches` | `ratio_if_not_stated_in_group`, `ratio_if_not_stated_in_reference` |
 //! | … and `officer_fallback_searches`, `officer_fallback_reference_searches` | `rate_ratio_officer_fallback` |
+//! | strata: `sex`, `age_band`, `searches`, `exposure`, `standard_weight`, `standard_weight_within_sex` (with `area`, `period…`, `ethnicity`, `reference_ethnicity`) | on the `all`-band rows: `stratified_searches`, `standardised_rate_per_1000`, `standardised_variance`, `standardised_max_weight` and the reference group's |
+//! | `standardised_rate_per_1000`, `standardised_variance`, `standardised_max_weight` (and `reference_…`) | `standardised_ci_low/high` (Fay–Feuer; and `reference_…`), with both arms `standardised_ratio`, `standardised_ratio_ci_low/high` (log-normal) |
 //! | `not_stated_searches`, `all_searches` | `not_stated_share` |
 //! | `n`, `total` (and `reference_n`, `reference_total`) | `share`, `share_ci_low/high` (Wilson); `reference_share`, `share_ratio`, `share_ratio_ci_low/high` (Katz) |
 //! | `population` | `small_denominator` |
@@ -49,6 +51,35 @@ const RATIO: &[&str] = &[
     "reference_exposure",
 ];
 const SHARE: &[&str] = &["n", "total"];
+const STRATA: &[&str] = &[
+    "area",
+    "period_type",
+    "period",
+    "ethnicity",
+    "reference_ethnicity",
+    "sex",
+    "age_band",
+    "searches",
+    "exposure",
+    "standard_weight",
+    "standard_weight_within_sex",
+];
+const STANDARDISED: &[&str] = &[
+    "standardised_rate_per_1000",
+    "standardised_variance",
+    "standardised_max_weight",
+];
+const REFERENCE_STANDARDISED: &[&str] = &[
+    "reference_standardised_rate_per_1000",
+    "reference_standardised_variance",
+    "reference_standardised_max_weight",
+];
+const STANDARDISED_RATIO: &[&str] = &[
+    "standardised_rate_per_1000",
+    "standardised_variance",
+    "reference_standardised_rate_per_1000",
+    "reference_standardised_variance",
+];
 const SHARE_RATIO: &[&str] = &["n", "total", "reference_n", "reference_total"];
 
 /// The rules, in the order their columns are added.
@@ -89,6 +120,22 @@ const RULES: &[Rule] = &[
             "officer_fallback_reference_searches",
         ],
         add: officer_fallback,
+    },
+    Rule {
+        needs: STRATA,
+        add: standardise,
+    },
+    Rule {
+        needs: STANDARDISED,
+        add: standardised,
+    },
+    Rule {
+        needs: REFERENCE_STANDARDISED,
+        add: reference_standardised,
+    },
+    Rule {
+        needs: STANDARDISED_RATIO,
+        add: standardised_ratio,
     },
     Rule {
         needs: &["not_stated_searches", "all_searches"],
@@ -299,6 +346,229 @@ fn rate_ratio(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
 }
 
 /// Bounds on the effect of unknown ethnicity on the rate ratio.
+/// One standardised rate: Σ wᵢnᵢ/Eᵢ, Σ wᵢ²nᵢ/Eᵢ², the largest wᵢ/Eᵢ (per 1,000), and the
+/// searches counted.
+#[derive(Clone, Copy)]
+struct Standardised {
+    rate: Option<f64>,
+    variance: Option<f64>,
+    max_weight: Option<f64>,
+    searches: u64,
+}
+
+fn at(v: &[Option<String>], i: usize) -> &str {
+    v[i].as_deref().unwrap_or("")
+}
+
+/// Direct standardisation of each `all`-band row from the table's own strata (its rows by sex
+/// and band). Summed here, in a fixed order, rather than in SQL: a floating-point sum whose
+/// order follows the engine's threads would differ in the last digits from run to run.
+fn standardise(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let text = |c: &str| strings(df, c);
+    let (area, period_type, period) = (text("area")?, text("period_type")?, text("period")?);
+    let (ethnicity, reference) = (text("ethnicity")?, text("reference_ethnicity")?);
+    let (sex, band) = (text("sex")?, text("age_band")?);
+    let n = counts(df, "searches")?;
+    let e = floats(df, "exposure")?;
+    let w_all = floats(df, "standard_weight")?;
+    let w_sex = floats(df, "standard_weight_within_sex")?;
+    let is_stratum = |i: usize| {
+        band[i].as_deref().is_some_and(|b| b != "all")
+            && matches!(sex[i].as_deref(), Some("Male" | "Female"))
+    };
+    type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+    let bands: BTreeSet<&str> = (0..df.height())
+        .filter(|&i| is_stratum(i))
+        .map(|i| at(&band, i))
+        .collect();
+    // Strata by area, period and group, each list in (sex, band) order.
+    let mut strata: BTreeMap<Key, Vec<(&str, &str, usize)>> = BTreeMap::new();
+    for i in (0..df.height()).filter(|&i| is_stratum(i)) {
+        strata
+            .entry((
+                at(&area, i),
+                at(&period_type, i),
+                at(&period, i),
+                at(&ethnicity, i),
+            ))
+            .or_default()
+            .push((at(&sex, i), at(&band, i), i));
+    }
+    for rows in strata.values_mut() {
+        rows.sort_unstable();
+    }
+    let compute = |k: Key, of_sex: &str| -> Option<Standardised> {
+        let rows: Vec<usize> = strata
+            .get(&k)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(|(s, _, _)| of_sex == "all" || *s == of_sex)
+            .map(|(_, _, i)| *i)
+            .collect();
+        let searches = rows.iter().map(|&i| n[i].unwrap_or(0)).sum();
+        let expected = if of_sex == "all" { 2 } else { 1 } * bands.len();
+        let mut out = Standardised {
+            rate: None,
+            variance: None,
+            max_weight: None,
+            searches,
+        };
+        // Every stratum must be there with residents: a missing one (no month with both sex
+        // and age) or an empty one leaves the rate undefined.
+        if rows.len() != expected {
+            return Some(out);
+        }
+        let (mut d, mut v, mut wm) = (0.0, 0.0, 0.0f64);
+        for &i in &rows {
+            let w = if of_sex == "all" { w_all[i] } else { w_sex[i] };
+            let (Some(w), Some(e)) = (w, e[i]) else {
+                return Some(out);
+            };
+            if e <= 0.0 {
+                return Some(out);
+            }
+            let x = n[i].unwrap_or(0) as f64;
+            d += 1000.0 * w * x / e;
+            v += 1.0e6 * w * w * x / (e * e);
+            wm = wm.max(1000.0 * w / e);
+        }
+        out.rate = Some(d);
+        out.variance = Some(v);
+        out.max_weight = Some(wm);
+        Some(out)
+    };
+    let mut own = Vec::with_capacity(df.height());
+    let mut theirs = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let of_sex = at(&sex, i);
+        let wanted = at(&band, i) == "all" && matches!(of_sex, "all" | "Male" | "Female");
+        let k = |g: &'_ str| -> Option<Standardised> {
+            wanted
+                .then(|| {
+                    compute(
+                        (at(&area, i), at(&period_type, i), at(&period, i), g),
+                        of_sex,
+                    )
+                })
+                .flatten()
+        };
+        own.push(k(at(&ethnicity, i)));
+        theirs.push(k(at(&reference, i)));
+    }
+    let col = |name: &str, of: &[Option<Standardised>], f: fn(&Standardised) -> Option<f64>| {
+        f64_col(name, of.iter().map(|s| s.as_ref().and_then(f)))
+    };
+    Ok(vec![
+        (
+            UInt64Chunked::from_iter_options(
+                "stratified_searches".into(),
+                own.iter().map(|s| s.map(|s| s.searches)),
+            )
+            .into_column(),
+            "Rows with age_band `all`: searches with a sex of Male or Female and an age range, the ones standardisation counts.".to_owned(),
+        ),
+        (
+            col("standardised_rate_per_1000", &own, |s| s.rate),
+            "Rows with age_band `all`: directly standardised rate per 1,000 person-years, to England and Wales's residents by sex and age band (by band within the sex for a sex's row). Null when a stratum has no residents or no months with both sex and age.".to_owned(),
+        ),
+        (
+            col("standardised_variance", &own, |s| s.variance),
+            "Its variance: 1000² Σ wᵢ² nᵢ / Eᵢ².".to_owned(),
+        ),
+        (
+            col("standardised_max_weight", &own, |s| s.max_weight),
+            "The largest stratum weight per 1,000 person-years (1000 wᵢ / Eᵢ), for the Fay–Feuer upper limit.".to_owned(),
+        ),
+        (
+            col("reference_standardised_rate_per_1000", &theirs, |s| s.rate),
+            "The reference group's standardised rate.".to_owned(),
+        ),
+        (
+            col("reference_standardised_variance", &theirs, |s| s.variance),
+            "Its variance.".to_owned(),
+        ),
+        (
+            col("reference_standardised_max_weight", &theirs, |s| s.max_weight),
+            "Its largest stratum weight.".to_owned(),
+        ),
+    ])
+}
+
+fn standardised(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    standardised_arm(df, "")
+}
+
+fn reference_standardised(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    standardised_arm(df, "reference_")
+}
+
+/// The Fay–Feuer interval of one arm's standardised rate.
+fn standardised_arm(df: &DataFrame, p: &str) -> PolarsResult<Vec<Derived>> {
+    let d = floats(df, &format!("{p}standardised_rate_per_1000"))?;
+    let v = floats(df, &format!("{p}standardised_variance"))?;
+    let w = floats(df, &format!("{p}standardised_max_weight"))?;
+    let limits: Vec<Option<(f64, f64)>> = (0..df.height())
+        .into_par_iter()
+        .map(|i| intervals::fay_feuer(d[i]?, v[i]?, w[i]?))
+        .collect();
+    let arm = if p.is_empty() {
+        "the standardised rate"
+    } else {
+        "the reference group's standardised rate"
+    };
+    Ok(vec![
+        (
+            f64_col(
+                &format!("{p}standardised_ci_low"),
+                limits.iter().map(|l| l.map(|l| l.0)),
+            ),
+            format!(
+                "Lower limit of the 95% interval of {arm} (Fay and Feuer's gamma method, 1997)."
+            ),
+        ),
+        (
+            f64_col(
+                &format!("{p}standardised_ci_high"),
+                limits.iter().map(|l| l.map(|l| l.1)),
+            ),
+            format!(
+                "Upper limit of the 95% interval of {arm} (Fay–Feuer: conservative when strata are sparse or empty)."
+            ),
+        ),
+    ])
+}
+
+fn standardised_ratio(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    let d1 = floats(df, "standardised_rate_per_1000")?;
+    let v1 = floats(df, "standardised_variance")?;
+    let d0 = floats(df, "reference_standardised_rate_per_1000")?;
+    let v0 = floats(df, "reference_standardised_variance")?;
+    let ratios: Vec<Option<(f64, f64, f64)>> = (0..df.height())
+        .map(|i| intervals::standardised_ratio(d1[i]?, v1[i]?, d0[i]?, v0[i]?))
+        .collect();
+    Ok(vec![
+        (
+            f64_col("standardised_ratio", ratios.iter().map(|r| r.map(|r| r.0))),
+            "Age–sex standardised rate ratio: the group's standardised rate over the reference group's, each with England and Wales's age and sex structure. Null when either is 0 or cannot be standardised.".to_owned(),
+        ),
+        (
+            f64_col(
+                "standardised_ratio_ci_low",
+                ratios.iter().map(|r| r.map(|r| r.1)),
+            ),
+            "Lower limit of its 95% interval: log-normal, exp(ln R - 1.96 sqrt(v1/d1^2 + v0/d0^2)) (delta method).".to_owned(),
+        ),
+        (
+            f64_col(
+                "standardised_ratio_ci_high",
+                ratios.iter().map(|r| r.map(|r| r.2)),
+            ),
+            "Upper limit of its 95% interval (log-normal).".to_owned(),
+        ),
+    ])
+}
+
 fn not_stated_bounds(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
     let height = df.height();
     let Arms { n1, e1, n0, e0 } = Arms::read(df)?;

@@ -296,6 +296,39 @@ pub fn katz_ratio(k1: u64, n1: u64, k0: u64, n0: u64) -> Option<ShareRatio> {
     ))
 }
 
+/// Fay–Feuer (1997) 95% interval for a directly standardised rate `dsr` = Σ wᵢxᵢ with
+/// variance `v` = Σ wᵢ²xᵢ and largest weight `w_max`: gamma limits, exact when there is one
+/// stratum (Garwood's), and conservative with sparse strata, zero counts included.
+pub fn fay_feuer(dsr: f64, v: f64, w_max: f64) -> Option<(f64, f64)> {
+    // Written so that NaN fails every test.
+    if !(dsr >= 0.0 && v >= 0.0 && w_max > 0.0 && dsr.is_finite() && w_max.is_finite()) {
+        return None;
+    }
+    let low = if dsr == 0.0 || v == 0.0 {
+        0.0
+    } else {
+        Gamma::new(dsr * dsr / v, dsr / v)
+            .ok()?
+            .inverse_cdf(ALPHA / 2.0)
+    };
+    let (d, vv) = (dsr + w_max, v + w_max * w_max);
+    let high = Gamma::new(d * d / vv, d / vv)
+        .ok()?
+        .inverse_cdf(1.0 - ALPHA / 2.0);
+    Some((low, high))
+}
+
+/// 95% interval for the ratio of two standardised rates, log-normal (delta method):
+/// exp(ln R ± z·√(v₁/d₁² + v₀/d₀²)). Undefined when either rate is 0.
+pub fn standardised_ratio(d1: f64, v1: f64, d0: f64, v0: f64) -> Option<(f64, f64, f64)> {
+    if !(d1 > 0.0 && d0 > 0.0 && v1 >= 0.0 && v0 >= 0.0) {
+        return None;
+    }
+    let ratio = d1 / d0;
+    let se = (v1 / (d1 * d1) + v0 / (d0 * d0)).sqrt();
+    Some((ratio, ratio * (-Z * se).exp(), ratio * (Z * se).exp()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +432,22 @@ mod tests {
             close(lo, 4.795389, 1e-5) && close(hi, 18.390356, 1e-5),
             "{lo} {hi}"
         );
+    }
+
+    /// With one stratum of weight w, the Fay–Feuer limits are w times Garwood's.
+    #[test]
+    fn fay_feuer_with_one_stratum_is_garwood() {
+        for n in [0u64, 1, 7, 40] {
+            let w = 0.25;
+            let (lo, hi) = fay_feuer(w * n as f64, w * w * n as f64, w).expect("defined");
+            let (glo, ghi) = poisson_count(n);
+            assert!(
+                close(lo, w * glo, 1e-9) && close(hi, w * ghi, 1e-9),
+                "{n}: {lo} {hi}"
+            );
+        }
+        assert_eq!(fay_feuer(1.0, 1.0, 0.0), None);
+        assert_eq!(standardised_ratio(0.0, 0.0, 1.0, 0.1), None);
     }
 }
 

@@ -103,7 +103,7 @@ pub trait Row: Sized {
 }
 
 /// Every contract, for the check after the tables are built.
-pub const ALL: [&Contract; 8] = [
+pub const ALL: [&Contract; 11] = [
     &RateRow::CONTRACT,
     &DisparityRow::CONTRACT,
     &OutcomeRow::CONTRACT,
@@ -112,6 +112,9 @@ pub const ALL: [&Contract; 8] = [
     &GroundsOutcomeRow::CONTRACT,
     &CoverageRow::CONTRACT,
     &LocationCoverageRow::CONTRACT,
+    &DiversionRow::CONTRACT,
+    &AgeRateRow::CONTRACT,
+    &CompositionRow::CONTRACT,
 ];
 
 /// The contract of the named table, if the presentation layer reads it.
@@ -367,6 +370,110 @@ rows! {
         small_numbers: Flag,
     }
 
+    /// `diversion.sql`: of the searches that ended in a disposal, the share diverted from
+    /// court, by search group, age range and group; the other outcome classes beside it, for
+    /// what the share leaves out.
+    DiversionRow from "diversion" {
+        area_type: Text,
+        area: Text,
+        area_name: Text,
+        force: OptionalText,
+        low_location_coverage: Flag,
+        period_type: Text,
+        period: Text,
+        search_group: Text,
+        age_range: Text,
+        ethnicity: Text,
+        searches: Count,
+        no_further_action: Count,
+        cannabis_or_khat_warning: Count,
+        penalty_notice: Count,
+        community_resolution: Count,
+        caution: Count,
+        arrest: Count,
+        summons_or_charge: Count,
+        other_outcome: Count,
+        unknown_outcome: Count,
+        n: Count,
+        total: Count,
+        // Null only when the reference group was never seen in the run.
+        reference_n: OptionalCount,
+        reference_total: OptionalCount,
+        age_recorded: Flag,
+        share: Number,
+        share_ci_low: Number,
+        share_ci_high: Number,
+        reference_share: Number,
+        share_ratio: Number,
+        share_ratio_ci_low: Number,
+        share_ratio_ci_high: Number,
+        small_numbers: Flag,
+    }
+
+    /// `age_rates.sql`: rates per 1,000 by group, sex and age band, with age–sex standardised
+    /// ratios on the rows of both sexes and all ages. Empty unless the run has a population
+    /// by age (`--population-age`), but its columns are checked either way.
+    AgeRateRow from "age_rates" {
+        area_type: Text,
+        area: Text,
+        area_name: Text,
+        force: OptionalText,
+        low_location_coverage: Flag,
+        period_type: Text,
+        period: Text,
+        ethnicity: Text,
+        sex: Text,
+        age_band: Text,
+        age_bands: Text,
+        census: Text,
+        searches: Count,
+        population: Count,
+        force_months_covered: Count,
+        exposure_months: Count,
+        exposure: Number,
+        // Null only when the reference group has no residents row for the sex and band.
+        reference_searches: OptionalCount,
+        rate_per_1000: Number,
+        rate_ci_low: Number,
+        rate_ci_high: Number,
+        rate_ratio: Number,
+        ratio_ci_low: Number,
+        ratio_ci_high: Number,
+        undefined_ratio: Flag,
+        standardised_rate_per_1000: Number,
+        standardised_ci_low: Number,
+        standardised_ci_high: Number,
+        reference_standardised_rate_per_1000: Number,
+        standardised_ratio: Number,
+        standardised_ratio_ci_low: Number,
+        standardised_ratio_ci_high: Number,
+        small_numbers: Flag,
+        no_resident_population: Flag,
+        resident_denominator_unsuitable: Flag,
+    }
+
+    /// `composition.sql`: who was searched, by group, sex and age range, as shares of the
+    /// area's searches; the report reads how many had no age recorded.
+    CompositionRow from "composition" {
+        area_type: Text,
+        area: Text,
+        area_name: Text,
+        force: OptionalText,
+        low_location_coverage: Flag,
+        period_type: Text,
+        period: Text,
+        ethnicity: Text,
+        sex: Text,
+        age_range: Text,
+        n: Count,
+        total: Count,
+        age_recorded: Flag,
+        share: Number,
+        share_ci_low: Number,
+        share_ci_high: Number,
+        small_numbers: Flag,
+    }
+
     /// The `coverage` table (built in code, not SQL): each force-month's status.
     CoverageRow from "coverage" {
         force: Text,
@@ -423,6 +530,75 @@ mod tests {
         df.with_column(Column::new("month".into(), [Some("2024-01"), None]))
             .unwrap();
         assert!(message(df).contains("1 null values"));
+    }
+
+    /// A frame of `height` rows with every column of `c`, each of the kind it asks for.
+    fn frame_of(c: &Contract, height: usize) -> DataFrame {
+        let columns = c
+            .columns
+            .iter()
+            .map(|&(name, kind)| match kind {
+                Kind::Text | Kind::OptionalText => Column::new(name.into(), vec!["x"; height]),
+                Kind::Count | Kind::OptionalCount => Column::new(name.into(), vec![3u32; height]),
+                Kind::Number => Column::new(name.into(), vec![0.25f64; height]),
+                Kind::Flag => Column::new(name.into(), vec![true; height]),
+            })
+            .collect();
+        DataFrame::new(height, columns).unwrap()
+    }
+
+    /// The diversion, age_rates and composition tables are read like the others, empty or
+    /// not (age_rates is empty without `--population-age`), and a column the report reads
+    /// that a query drops names the query's file.
+    #[test]
+    fn the_age_and_diversion_tables_are_checked_like_the_others() {
+        fn check<T: Row>(dropped: &str) {
+            let c = &T::CONTRACT;
+            let file = format!("queries/{}.sql", c.table);
+            for height in [0, 2] {
+                let df = frame_of(c, height);
+                c.check(&df, &file).unwrap();
+                assert_eq!(T::read(&df).unwrap().len(), height, "{}", c.table);
+            }
+            let message = c
+                .check(&frame_of(c, 2).drop(dropped).unwrap(), &file)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                message.contains(&file)
+                    && message.contains(&format!("`{dropped}`"))
+                    && message.contains("no such column"),
+                "{message}"
+            );
+        }
+        check::<DiversionRow>("share_ci_low");
+        check::<DiversionRow>("unknown_outcome");
+        check::<AgeRateRow>("standardised_ratio");
+        check::<AgeRateRow>("age_bands");
+        check::<CompositionRow>("age_recorded");
+        let rows = DiversionRow::read(&frame_of(&DiversionRow::CONTRACT, 1)).unwrap();
+        assert_eq!(rows[0].share, Some(0.25));
+        assert_eq!(rows[0].reference_n, Some(3));
+        assert!(rows[0].age_recorded);
+    }
+
+    /// A share the report quotes may be null (no disposals), a count may not.
+    #[test]
+    fn a_null_count_in_the_new_tables_is_an_error() {
+        let mut df = frame_of(&AgeRateRow::CONTRACT, 2);
+        df.with_column(Column::new("searches".into(), [Some(1u32), None]))
+            .unwrap();
+        let message = AgeRateRow::CONTRACT
+            .check(&df, "queries/age_rates.sql")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("`searches`") && message.contains("1 null values"));
+        let mut df = frame_of(&DiversionRow::CONTRACT, 2);
+        df.with_column(Column::new("share".into(), [Some(0.5f64), None]))
+            .unwrap();
+        DiversionRow::CONTRACT
+            .check(&df, "queries/diversion.sql")
+            .unwrap();
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! `searches`, `coverage` and `population`, then add the statistics from the count columns
 //! (see [`crate::stats::derive`]).
 
+pub mod age;
 pub mod areas;
 pub mod contract;
 pub mod queries;
@@ -17,6 +18,7 @@ use crate::geography::{Geography, Lad};
 use crate::normalise::grounds::Classifier;
 use crate::reference::forces::Force;
 use crate::reference::population::{self, Population, Residents};
+use crate::reference::population_age::PopulationByAge;
 use crate::reference::schema::TableMeta;
 use crate::reference::vocab::Ethnicity;
 use crate::stats::derive::{self, AreaFlags};
@@ -35,6 +37,9 @@ pub struct Settings {
     pub grounds: Classifier,
     /// Local authority district boundaries, when given: districts become areas.
     pub geography: Option<std::sync::Arc<Geography>>,
+    /// Residents by ethnic group × sex × age band, when given: rates by age and sex, and
+    /// standardised ratios.
+    pub population_age: Option<std::sync::Arc<PopulationByAge>>,
 }
 
 impl Settings {
@@ -47,6 +52,7 @@ impl Settings {
             forces: crate::reference::forces::FORCES.iter().collect(),
             grounds,
             geography: None,
+            population_age: None,
         }
     }
 
@@ -444,6 +450,11 @@ fn context(searches: DataFrame, coverage: &DataFrame, s: &Settings) -> Result<SQ
     ctx.register("coverage", coverage.clone().lazy());
     let population = population_frame(s).map_err(Error::polars("building the population table"))?;
     ctx.register("population", population.lazy());
+    let [by_age, bands, standard] =
+        age::frames(s).map_err(Error::polars("building the population by age tables"))?;
+    ctx.register("population_age", by_age.lazy());
+    ctx.register("age_bands", bands.lazy());
+    ctx.register("age_standard", standard.lazy());
     Ok(ctx)
 }
 

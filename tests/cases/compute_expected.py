@@ -14,6 +14,7 @@ Usage: compute_expected.py            write every expected.csv
 """
 import csv
 import io
+import math
 import sys
 from pathlib import Path
 
@@ -491,12 +492,230 @@ def location_coverage_rates():
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# Age and sex: one month (2025-06) of merseyside (15 rows, ages given) and dorset (2 rows, age
+# left empty in every row). See tests/cases/composition/README.md for the rows.
+
+FY = ("financial_year", "2025/26")
+
+
+def composition():
+    keys = ["area", "period_type", "period", "ethnicity", "sex", "age_range"]
+    rows = [
+        ("merseyside", *FY, "All", "all", "all", 15, 15),
+        ("merseyside", *FY, "White", "Male", "18-24", 4, 15),
+        ("merseyside", *FY, "Black", "Male", "18-24", 3, 15),
+        ("merseyside", *FY, "All", "Male", "all", 11, 15),
+        ("merseyside", *FY, "All", "all", "Missing", 1, 15),
+        ("merseyside", *FY, "All", "Missing", "all", 1, 15),
+        ("merseyside", *FY, "Asian", "Other", "over 34", 1, 15),
+        ("merseyside", *FY, "Not stated", "Male", "25-34", 1, 15),
+        ("merseyside", *FY, "White", "all", "all", 7, 15),
+        ("merseyside", *FY, "Black", "Female", "18-24", 1, 15),
+        ("merseyside", "calendar_year", "2025", "All", "all", "10-17", 2, 15),
+        ("dorset", *FY, "All", "all", "all", 2, 2),
+        ("dorset", *FY, "Black", "Female", "all", 1, 2),
+        ("england-and-wales", *FY, "All", "all", "Missing", 3, 17),
+        ("england-and-wales", *FY, "White", "Male", "all", 6, 17),
+    ]
+    out = []
+    for row in rows:
+        k = dict(zip(keys, row[:6]))
+        n, total = row[6:]
+        s, lo, hi = wilson(n, total)
+        k.update({"n": n, "total": total, "age_recorded": k["area"] != "dorset",
+                  "share": s, "share_ci_low": lo, "share_ci_high": hi,
+                  "small_numbers": total < 20})
+        out.append(k)
+    return out
+
+
+def diversion():
+    keys = ["area", "period_type", "period", "search_group", "age_range", "ethnicity"]
+    # (searches, nfa, warning, pnd, cr, caution, arrest, summons, other, unknown), then the
+    # reference group's (diverted, disposals).
+    rows = [
+        ("merseyside", *FY, "drugs", "all", "White", (6, 1, 1, 1, 1, 1, 1, 0, 0, 0), (4, 5)),
+        ("merseyside", *FY, "drugs", "all", "Black", (5, 0, 1, 0, 0, 0, 2, 1, 1, 0), (4, 5)),
+        ("merseyside", *FY, "drugs", "18-24", "Black", (3, 0, 1, 0, 0, 0, 2, 0, 0, 0), (2, 3)),
+        ("merseyside", *FY, "drugs", "18-24", "White", (4, 1, 1, 0, 1, 0, 1, 0, 0, 0), (2, 3)),
+        ("merseyside", *FY, "drugs", "all", "All", (13, 1, 2, 1, 2, 1, 3, 1, 1, 1), (4, 5)),
+        ("merseyside", *FY, "all", "all", "White", (7, 1, 1, 1, 1, 1, 2, 0, 0, 0), (4, 6)),
+        ("merseyside", *FY, "drugs", "over 34", "Asian", (1, 0, 0, 0, 0, 0, 0, 0, 0, 1), (0, 0)),
+        ("merseyside", *FY, "drugs", "over 34", "White", (0,) * 10, (0, 0)),
+        ("merseyside", *FY, "weapons", "18-24", "Black", (1, 1, 0, 0, 0, 0, 0, 0, 0, 0), (0, 0)),
+        ("dorset", *FY, "drugs", "all", "Black", (1, 0, 1, 0, 0, 0, 0, 0, 0, 0), (0, 1)),
+        ("dorset", *FY, "drugs", "all", "White", (1, 0, 0, 0, 0, 0, 1, 0, 0, 0), (0, 1)),
+        ("england-and-wales", *FY, "drugs", "all", "Black",
+         (6, 0, 2, 0, 0, 0, 2, 1, 1, 0), (4, 6)),
+    ]
+    names = ["searches", "no_further_action", "cannabis_or_khat_warning", "penalty_notice",
+             "community_resolution", "caution", "arrest", "summons_or_charge", "other_outcome",
+             "unknown_outcome"]
+    out = []
+    for row in rows:
+        k = dict(zip(keys, row[:6]))
+        counts = dict(zip(names, row[6]))
+        assert counts["searches"] == sum(row[6][1:]), row
+        k.update(counts)
+        n = sum(counts[c] for c in ("cannabis_or_khat_warning", "penalty_notice",
+                                    "community_resolution", "caution"))
+        total = n + counts["arrest"] + counts["summons_or_charge"]
+        k.update(share_row(n, total, *row[7]))
+        k["age_recorded"] = k["area"] != "dorset"
+        out.append(k)
+    return out
+
+
+# The constructed population by ethnic group x sex x age (tests/cases/age_rates/
+# TEST-ONLY-constructed-population-age.csv, written by this script): single years 0 to 34,
+# then 35-64 and 65+, for every force area, from a formula, so the police ranges 10-17 and
+# 18-24 can be separated.
+AGE_LABELS = [str(a) for a in range(35)] + ["35-64", "65+"]
+SEXES = ["Female", "Male"]
+PFA_CODES = sorted({r["PFA22CD"] for r in _rows.values()})
+
+
+def age_residents(pfa, group, sex, label):
+    base = 50 + 3 * PFA_CODES.index(pfa) + 11 * GROUPS.index(group) + 5 * SEXES.index(sex)
+    if label == "35-64":
+        return 30 * base
+    if label == "65+":
+        return 12 * base
+    return base + 2 * int(label)
+
+
+def population_age_file():
+    lines = ["area_code,ethnic_group,sex,age_band,residents"]
+    for pfa in PFA_CODES:
+        for g in GROUPS:
+            for s in SEXES:
+                for label in AGE_LABELS:
+                    lines.append(f"{pfa},{g},{s},{label},{age_residents(pfa, g, s, label)}")
+    return "\n".join(lines) + "\n"
+
+
+# Police range -> the population labels in it (the finest shared bands are the five ranges).
+BANDS = {
+    "under 10": [str(a) for a in range(10)],
+    "10-17": [str(a) for a in range(10, 18)],
+    "18-24": [str(a) for a in range(18, 25)],
+    "25-34": [str(a) for a in range(25, 35)],
+    "over 34": ["35-64", "65+"],
+}
+
+
+def band_pop(force, group, sex, band):
+    sexes = SEXES if sex == "all" else [sex]
+    groups = GROUPS if group == "All" else [group]
+    bands = list(BANDS) if band == "all" else [band]
+    return sum(age_residents(PFA[force], g, s, lab)
+               for g in groups for s in sexes for b in bands for lab in BANDS[b])
+
+
+# Searches by (force, group, sex, band) with a sex of Male/Female and an age range, read off
+# the input rows (merseyside only: dorset gives no ages).
+STRATA = {
+    ("Black", "Male", "18-24"): 3, ("Black", "Male", "10-17"): 1,
+    ("Black", "Male", "over 34"): 1, ("Black", "Female", "18-24"): 1,
+    ("White", "Male", "18-24"): 4, ("White", "Male", "10-17"): 1,
+    ("White", "Female", "25-34"): 1,
+    # Counted in `All` only (no residents of its own).
+    ("Not stated", "Male", "25-34"): 1,
+}
+
+
+def standard_weights(within_sex=None):
+    """England and Wales (all 43 force areas, all groups) by sex x band, as shares."""
+    cells = {(s, b): sum(age_residents(p, g, s, lab) for p in PFA_CODES for g in GROUPS
+                         for lab in BANDS[b])
+             for s in SEXES for b in BANDS}
+    if within_sex:
+        cells = {k: v for k, v in cells.items() if k[0] == within_sex}
+    total = sum(cells.values())
+    return {k: v / total for k, v in cells.items()}
+
+
+def dsr(group, sex):
+    """Direct standardisation of the one month with ages (merseyside's; dorset gives no ages,
+    so England and Wales's strata hold merseyside's searches and residents too): rate,
+    variance, max weight, and the Fay-Feuer limits (gamma quantiles, Fay and Feuer 1997)."""
+    w = standard_weights(None if sex == "all" else sex)
+    d = v = wm = 0.0
+    for (s, b), ws in w.items():
+        e = band_pop("merseyside", group, s, b) / 12
+        n = sum(c for (g, ss, bb), c in STRATA.items()
+                if ss == s and bb == b and group in (g, "All"))
+        d += 1000 * ws * n / e
+        v += 1000 ** 2 * ws ** 2 * n / e ** 2
+        wm = max(wm, 1000 * ws / e)
+    low = 0.0 if d == 0 else stats.gamma.ppf(ALPHA / 2, d * d / v, scale=v / d)
+    high = stats.gamma.ppf(1 - ALPHA / 2, (d + wm) ** 2 / (v + wm ** 2),
+                           scale=(v + wm ** 2) / (d + wm))
+    return d, v, wm, low, high
+
+
+def age_rates():
+    rows = [
+        # area, group, sex, band, searches, reference searches, months with ages (per force)
+        ("merseyside", "Black", "Male", "18-24", 3, 4),
+        ("merseyside", "Black", "Male", "10-17", 1, 1),
+        ("merseyside", "Black", "Female", "25-34", 0, 1),
+        ("merseyside", "Black", "Male", "all", 5, 5),
+        ("merseyside", "Black", "all", "18-24", 4, 4),
+        ("merseyside", "Black", "all", "all", 6, 7),
+        ("merseyside", "All", "all", "all", 15, 7),
+        ("dorset", "Black", "all", "all", 1, 1),
+        ("england-and-wales", "Black", "Male", "18-24", 3, 4),
+        ("england-and-wales", "Black", "all", "all", 7, 8),
+    ]
+    out = []
+    for area, g, sex, band, n, rn in rows:
+        forces = ["merseyside", "dorset"] if area == "england-and-wales" else [area]
+        # A band's exposure counts only months with ages: dorset gives none (it gives sexes,
+        # so a sex row over all bands counts it).
+        age_forces_all = [f for f in forces if f == "merseyside"]
+        age_forces = age_forces_all if band != "all" else forces
+        population = sum(band_pop(f, g, sex, band) for f in forces)
+        e = sum(band_pop(f, g, sex, band) for f in age_forces) / 12
+        re = sum(band_pop(f, "White", sex, band) for f in age_forces) / 12
+        r, lo, hi = rate(n, e)
+        ratio, clo, chi, _, _ = rate_ratio(n, e, rn, re)
+        k = {"area": area, "period_type": FY[0], "period": FY[1], "ethnicity": g, "sex": sex,
+             "age_band": band, "searches": n, "population": population,
+             "force_months_covered": len(forces),
+             "exposure_months": len(forces) if band == "all" else len(age_forces_all),
+             "exposure": e,
+             "reference_searches": rn, "reference_exposure": re,
+             "rate_per_1000": r, "rate_ci_low": lo, "rate_ci_high": hi,
+             "rate_ratio": ratio, "ratio_ci_low": clo, "ratio_ci_high": chi}
+        if area != "dorset" and band == "all":
+            d, v, wm, slo, shi = dsr(g, sex)
+            rd, rv, _, _, _ = dsr("White", sex)
+            # Ratio: log-normal, exp(ln R +- z sqrt(v1/d1^2 + v0/d0^2)).
+            z = stats.norm.ppf(1 - ALPHA / 2)
+            se = math.sqrt(v / d ** 2 + rv / rd ** 2)
+            k.update({"standardised_rate_per_1000": d, "standardised_variance": v,
+                      "standardised_max_weight": wm, "standardised_ci_low": slo,
+                      "standardised_ci_high": shi, "standardised_ratio": d / rd,
+                      "standardised_ratio_ci_low": d / rd * math.exp(-z * se),
+                      "standardised_ratio_ci_high": d / rd * math.exp(z * se)})
+        else:
+            k.update({c: None for c in ["standardised_rate_per_1000", "standardised_variance",
+                                        "standardised_max_weight", "standardised_ci_low",
+                                        "standardised_ci_high", "standardised_ratio",
+                                        "standardised_ratio_ci_low", "standardised_ratio_ci_high"]})
+        out.append(k)
+    return out
+
+
 CASES = {
     "location_coverage": location_coverage,
     "location_coverage/expected.rates": location_coverage_rates,
     "rates": rates, "disparity": disparity, "outcomes": outcomes, "find_rates": find_rates,
     "strip_search": strip_search, "ethnicity_agreement": ethnicity_agreement,
     "search_groups": search_groups, "grounds": grounds, "grounds_outcomes": grounds_outcomes,
+    "composition": composition, "diversion": diversion, "age_rates": age_rates,
 }
 
 
@@ -525,6 +744,12 @@ def render(rows):
 def main():
     check = "--check" in sys.argv
     stale = []
+    population = HERE / "age_rates" / "TEST-ONLY-constructed-population-age.csv"
+    if check:
+        if not population.exists() or population.read_text() != population_age_file():
+            stale.append("age_rates population")
+    else:
+        population.write_text(population_age_file())
     for name, make in CASES.items():
         path = HERE / (name + ".csv") if "/" in name else HERE / name / "expected.csv"
         text = render(make())

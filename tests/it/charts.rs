@@ -249,3 +249,77 @@ fn no_charts_writes_tables_only() {
     assert!(out.join("tables/rates.parquet").exists());
     assert!(!out.join("charts").exists() && !out.join("index.html").exists());
 }
+
+/// The Met's diversion chart plots, for each group, the share of its drug-search disposals
+/// that were out of court, from the diversion table (drug searches, all ages, headline year),
+/// hollow where fewer than 20 disposals are behind it.
+#[test]
+fn the_diversion_chart_plots_the_drug_disposals() {
+    use stopsearch::present::charts::draw::Body;
+    let charts = planned();
+    let c = chart(&charts, "metropolitan", "diversion");
+    let Body::Bars { rows, percent, .. } = &c.body else {
+        panic!("not a bar chart")
+    };
+    assert!(percent);
+    let d = table(&fixture_run(), "diversion");
+    let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["Asian", "Black", "Mixed", "White", "Other", "Everyone"],
+        "{labels:?}"
+    );
+    for r in rows {
+        let group = if r.label == "Everyone" {
+            "All"
+        } else {
+            &r.label
+        };
+        let row = select(
+            &d,
+            &[
+                ("area", "metropolitan"),
+                ("period_type", "financial_year"),
+                ("period", "2024/25"),
+                ("search_group", "drugs"),
+                ("age_range", "all"),
+                ("ethnicity", group),
+            ],
+        );
+        assert_eq!(r.value, num(&row, "share"), "{}", r.label);
+        assert_eq!(r.low, num(&row, "share_ci_low"), "{}", r.label);
+        assert_eq!(r.high, num(&row, "share_ci_high"), "{}", r.label);
+        assert_eq!(r.flagged, num(&row, "total").unwrap() < 20.0, "{}", r.label);
+    }
+    assert!(
+        c.frame
+            .footnotes
+            .iter()
+            .any(|n| n.contains("fewer than 20")),
+        "{:?}",
+        c.frame.footnotes
+    );
+}
+
+/// Without a population by age there is no young men's chart, and the disparity chart says
+/// plainly that there is no standardised ratio, rather than leaving it out unremarked.
+#[test]
+fn without_a_population_by_age_no_age_chart_is_drawn_and_the_disparity_chart_says_so() {
+    use stopsearch::present::charts::draw::Body;
+    let charts = planned();
+    assert!(!charts.iter().any(|c| c.id == "young-men"));
+    let c = chart(&charts, "metropolitan", "disparity");
+    assert!(
+        c.frame
+            .footnotes
+            .iter()
+            .any(|n| n.contains("No population by age and sex was given")
+                && n.contains("--population-age")),
+        "{:?}",
+        c.frame.footnotes
+    );
+    let Body::Forest { rows, .. } = &c.body else {
+        panic!("not a forest plot")
+    };
+    assert!(!rows.iter().any(|r| r.label.contains("standardised")));
+}

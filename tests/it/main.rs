@@ -2,6 +2,8 @@
 //! the program through the binary or the library, and the runs they only read are shared
 //! (see `common`).
 
+mod age_charts;
+mod ages;
 mod boundaries_fetch;
 mod cases;
 mod charts;

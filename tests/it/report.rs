@@ -206,6 +206,8 @@ fn report_opens_in_headless_chromium() {
     let status = std::process::Command::new(python)
         .arg(root().join("tests/report/check_report.py"))
         .arg(fixture_run())
+        // The diversion chart loads on the Met's page.
+        .args(["--require", "charts/metropolitan/diversion.png"])
         .status()
         .unwrap();
     assert!(status.success(), "the report failed in Chromium");
@@ -247,4 +249,54 @@ fn a_force_with_no_resident_population_is_read_as_such() {
     );
     assert!(html.contains(&expected), "{expected}\nnot in:\n{html}");
     assert!(!html.contains("no White people") && !html.contains("at least 0"));
+}
+
+/// The Met's page shows the diversion chart and quotes the diversion table; without a
+/// population by age it says plainly that there are no rates for young men and no
+/// standardised ratio.
+#[test]
+fn the_force_page_reads_the_diversion_gap_and_says_why_there_are_no_age_figures() {
+    let out = fixture_run();
+    let html = page("forces/metropolitan.html");
+    for ext in ["png", "svg"] {
+        let file = format!("charts/metropolitan/diversion.{ext}");
+        assert!(html.contains(&file), "{file} not on the page");
+        assert!(out.join(&file).exists(), "{file}");
+    }
+    assert!(!html.contains("charts/metropolitan/young-men.png"));
+    let d = table(&out, "diversion");
+    let row = |g: &str| {
+        select(
+            &d,
+            &[
+                ("area", "metropolitan"),
+                ("period_type", "financial_year"),
+                ("period", "2024/25"),
+                ("search_group", "drugs"),
+                ("age_range", "all"),
+                ("ethnicity", g),
+            ],
+        )
+    };
+    let (black, white) = (row("Black"), row("White"));
+    let count = |r: &polars::prelude::DataFrame, c: &str| thousands(num(r, c).unwrap() as i64);
+    let expected = format!(
+        "Of the drug searches by the Metropolitan Police Service in 2024/25 that ended in a \
+         disposal, Black people received an out-of-court disposal (a warning, penalty notice, \
+         community resolution or caution) rather than arrest or a charge in {} ({} of {}; 95% \
+         interval {} to {}), and White people in {} ({} of {}).",
+        percent(num(&black, "share").unwrap()),
+        count(&black, "n"),
+        count(&black, "total"),
+        percent(num(&black, "share_ci_low").unwrap()),
+        percent(num(&black, "share_ci_high").unwrap()),
+        percent(num(&white, "share").unwrap()),
+        count(&white, "n"),
+        count(&white, "total"),
+    );
+    assert!(html.contains(&expected), "{expected}\nnot in the page");
+    let no_age = stopsearch::present::report::words::NO_AGE_TABLE;
+    // Once under the disparity chart, once where the young men's chart would be.
+    assert_eq!(html.matches(no_age).count(), 2, "{no_age}");
+    assert!(page("index.html").contains(no_age));
 }

@@ -13,7 +13,9 @@ use plotters::prelude::*;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::present::figures::{AreaFigures, Figures, GROUPS, GroundsFigures, Period, Share, Split};
+use crate::present::figures::{
+    AgeRate, AreaFigures, Figures, GROUPS, GroundsFigures, Period, Share, Split,
+};
 use crate::reference::month::Month;
 use crate::reference::vocab::{OutcomeClass, SearchGroup};
 use canvas::{Canvas, Frame, human, thousands};
@@ -667,6 +669,7 @@ fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
     [
         disparity_chart(&s),
         rates_chart(&s),
+        young_men_chart(&s),
         trend_searches_chart(&s),
         trend_ratio_chart(&s),
         search_groups_chart(&s),
@@ -674,6 +677,7 @@ fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
         find_linked_chart(&s),
         find_any_outcome_chart(&s),
         out_of_court_chart(&s),
+        diversion_chart(&s),
         grounds.and_then(|g| grounds_smell_chart(&s, g)),
         grounds.and_then(|g| grounds_find_chart(&s, g)),
     ]
@@ -682,18 +686,27 @@ fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
     .collect()
 }
 
-/// The forest plot of each group's rate ratio against the reference group.
+/// The forest plot of each group's rate ratio against the reference group, with the age–sex
+/// standardised ratio under the crude one where the run has a population by age.
 fn disparity_chart(s: &Scope) -> Option<Chart> {
     let (f, a) = (s.f, s.a);
     if a.ratios.is_empty() || a.no_resident_population {
         return None;
     }
-    let rows: Vec<ForestRow> = a
-        .ratios
-        .iter()
-        .map(|r| ratio_row(r, group_colour(&r.label)))
-        .collect();
-    Some(s.chart(
+    let mut rows = Vec::new();
+    for r in &a.ratios {
+        let colour = group_colour(&r.label);
+        rows.push(ratio_row(r, colour));
+        if let Some(st) = a.standardised.iter().find(|st| st.label == r.label) {
+            rows.push(ForestRow {
+                label: format!("{}, standardised", r.label),
+                note: "for age and sex".to_owned(),
+                ..ratio_row(st, colour)
+            });
+        }
+    }
+    let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+    let chart = s.chart(
         "disparity",
         format!(
             "How often each group was searched compared with {} people",
@@ -704,12 +717,135 @@ fn disparity_chart(s: &Scope) -> Option<Chart> {
              the rate. Searches of the group and of {} people beside each row.",
             f.reference, f.reference
         ),
-        with(vec![flag_note()], &[not_stated_note(a), s.partial.clone()]),
+        with(
+            vec![flag_note(), standardised_note(f, a)],
+            &[not_stated_note(a), s.partial.clone()],
+        ),
         Body::Forest {
             rows,
             axis: "Rate ratio (searches per 1,000 residents), log scale".to_owned(),
         },
-    ))
+    );
+    Some(Chart {
+        size: (WIDTH, height),
+        ..chart
+    })
+}
+
+/// What the standardised rows of the disparity chart are, or why there are none.
+fn standardised_note(f: &Figures, a: &AreaFigures) -> String {
+    match &f.age_census {
+        None => "No population by age and sex was given to this run (--population-age), so no \
+                 age–sex standardised ratio is shown."
+            .to_owned(),
+        Some(_) if a.standardised.iter().all(|r| r.ratio.is_none()) => {
+            "No age–sex standardised ratio can be given here: some age and sex group has no \
+             residents, or no ages were recorded."
+                .to_owned()
+        }
+        Some(census) => format!(
+            "Standardised: the ratio if every group had England and Wales's age and sex \
+             make-up (residents by age and sex: {census}). It removes differences in age and \
+             sex make-up, not in where people live or who is out in public places."
+        ),
+    }
+}
+
+/// A colour halfway to white: the second bar of a pair, in the same group's colour.
+fn paler(c: RGBColor) -> RGBColor {
+    let mix = |v: u8| ((u16::from(v) + 255) / 2) as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// One bar of a rate by age and sex, hollow on under 20 searches or an unfit denominator (as
+/// in the rates chart).
+fn age_bar(label: String, r: &AgeRate, colour: RGBColor) -> BarRow {
+    BarRow {
+        label,
+        value: r.rate,
+        low: r.low,
+        high: r.high,
+        note: match r.searches {
+            1 => "1 search".to_owned(),
+            n => format!("{} searches", thousands(n as i64)),
+        },
+        flagged: r.searches < 20 || r.unsuitable,
+        colour,
+    }
+}
+
+/// Searches per 1,000 young men of each group (the youngest band the police ranges and the
+/// population table share), each beside the rate for everyone in the group: how much of a
+/// group's rate is its young men's.
+fn young_men_chart(s: &Scope) -> Option<Chart> {
+    let (f, a) = (s.f, s.a);
+    let y = a.young_men.as_ref()?;
+    if a.no_resident_population || y.men.iter().all(|r| r.rate.is_none()) {
+        return None;
+    }
+    let mut rows = Vec::new();
+    for m in &y.men {
+        let colour = group_colour(&m.group);
+        let (men, everyone) = if m.group == "All" {
+            (format!("All men {}", y.band), "Everyone".to_owned())
+        } else {
+            (
+                format!("{} men {}", m.group, y.band),
+                format!("{}, everyone", m.group),
+            )
+        };
+        rows.push(age_bar(men, m, colour));
+        if let Some(e) = y.everyone.iter().find(|e| e.group == m.group) {
+            rows.push(age_bar(everyone, e, paler(colour)));
+        }
+    }
+    let census = f.age_census.as_deref().unwrap_or("(not given)");
+    let mut notes = vec![
+        "† Outlined bar: fewer than 20 searches, or residents are no fit denominator.".to_owned(),
+        "Paler bars: everyone in the group, both sexes and all ages.".to_owned(),
+        format!(
+            "Young men: the youngest band reaching 18 that both the police age ranges and the \
+             population table can be summed into: {}.",
+            y.made_of
+        ),
+    ];
+    if y.age_months < y.months {
+        notes.push(format!(
+            "Sex and age were recorded in {} of the {} months with data; the young men's rates \
+             count only those months.",
+            y.age_months, y.months
+        ));
+    }
+    let frame = Frame {
+        title: format!(
+            "Searches per 1,000 young men ({}), by ethnic group, against everyone",
+            y.band
+        ),
+        subtitle: format!(
+            "{}, {}. Searches in the year per 1,000 male residents aged {} of each group, with \
+             exact 95% intervals, beside the rate for everyone in the group. Self-defined \
+             ethnicity; residents by age and sex: {census}.",
+            a.name,
+            period_words(s.p, &a.area),
+            y.band
+        ),
+        footnotes: s.with_partial(notes),
+        source: source(f),
+    };
+    let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+    let chart = s.framed(
+        "young-men",
+        frame,
+        Body::Bars {
+            rows,
+            axis: "Searches per 1,000 residents a year".to_owned(),
+            percent: false,
+        },
+    );
+    Some(Chart {
+        size: (WIDTH, height),
+        ..chart
+    })
 }
 
 /// Searches per 1,000 residents of each group.
@@ -945,6 +1081,46 @@ fn out_of_court_chart(s: &Scope) -> Option<Chart> {
         "Share of each group's searches ending in a cannabis or khat warning, penalty \
          notice, community resolution or caution, with 95% intervals.",
     )
+}
+
+/// The diversion gap: of the drug searches that ended in a disposal, the share that was out
+/// of court rather than arrest or a charge; drawn when both groups compared had disposals.
+fn diversion_chart(s: &Scope) -> Option<Chart> {
+    let (f, a) = (s.f, s.a);
+    let had = |g: &str| {
+        a.diversion
+            .iter()
+            .any(|d| d.share.group == g && d.share.total > 0)
+    };
+    if !had(&f.comparison) || !had(&f.reference) {
+        return None;
+    }
+    let rows = a
+        .diversion
+        .iter()
+        .map(|d| share_bar(group_label(&d.share.group), &d.share))
+        .collect();
+    Some(s.chart(
+        "diversion",
+        "When a drug search ended in a disposal, how often it was out of court".to_owned(),
+        "Share of drug searches ending in a disposal that were a cannabis or khat warning, \
+         penalty notice, community resolution or caution rather than arrest or a summons or \
+         charge, with 95% (Wilson) intervals.",
+        s.with_partial(vec![
+            "† Outlined bar: fewer than 20 disposals behind the share.".to_owned(),
+            "Outside the share: drug searches ending in no further action, or with no disposal \
+             or no outcome recorded."
+                .to_owned(),
+            "The data do not record what or how much was found, or anyone's previous record, \
+             which also shape the disposal."
+                .to_owned(),
+        ]),
+        Body::Bars {
+            rows,
+            axis: "Share of the group's drug-search disposals that were out of court".to_owned(),
+            percent: true,
+        },
+    ))
 }
 
 fn draw_chart<DB: DrawingBackend>(

@@ -48,7 +48,9 @@ pub fn reading(f: &Figures, area: Option<&AreaFigures>, chart_id: &str) -> Strin
         return String::new();
     };
     match chart_id {
-        "disparity" => words::disparity_reading(f, a),
+        "disparity" => words::disparity_chart_reading(f, a),
+        "young-men" => words::young_men_reading(f, a),
+        "diversion" => words::diversion_reading(f, a),
         "rates" => words::rates_reading(f, a),
         "trend-searches" | "trend-ratio" => words::trend_reading(f, a),
         "search-groups" => words::search_groups_reading(f, a),
@@ -79,6 +81,24 @@ pub fn reading(f: &Figures, area: Option<&AreaFigures>, chart_id: &str) -> Strin
         "coverage" => words::coverage_reading(f),
         _ => String::new(),
     }
+}
+
+/// The charts an area may lack for want of data (no population by age, ages not recorded, no
+/// drug-search disposals), each with the reading that says why: shown where the chart would
+/// be, so a missing chart is explained, never a blank.
+const EXPLAINED_WHEN_ABSENT: [&str; 2] = ["young-men", "diversion"];
+
+/// The readings of the charts in [`EXPLAINED_WHEN_ABSENT`] the area does not have.
+fn absent(f: &Figures, area: Option<&AreaFigures>, charts: &[ChartView]) -> Vec<String> {
+    if area.is_none_or(|a| a.period.is_none()) {
+        return Vec::new();
+    }
+    EXPLAINED_WHEN_ABSENT
+        .iter()
+        .filter(|id| !charts.iter().any(|c| c.id == **id))
+        .map(|id| reading(f, area, id))
+        .filter(|r| !r.is_empty())
+        .collect()
 }
 
 fn caveats(a: &AreaFigures) -> Vec<String> {
@@ -260,6 +280,8 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
         Ok(())
     };
     let national = f.areas.iter().find(|a| a.area == ENGLAND_AND_WALES);
+    let national_charts = chart_views(f, inp.charts, ENGLAND_AND_WALES);
+    let national_absent = absent(f, national, &national_charts);
     let forces: Vec<_> = f
         .areas
         .iter()
@@ -278,7 +300,8 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
             comparison => f.comparison.clone(),
             headline => national.map(|a| words::disparity_reading(f, a)).unwrap_or_default(),
             caveats => national.map(caveats).unwrap_or_default(),
-            charts => serde_value(chart_views(f, inp.charts, ENGLAND_AND_WALES)),
+            charts => serde_value(national_charts),
+            absent => national_absent,
             forces => forces,
             districts => f.districts,
             tables => serde_value(inp.tables),
@@ -290,6 +313,8 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
     for a in f.areas.iter().filter(|a| a.area_type != "country") {
         let district = a.area_type == "local_authority";
         let districts: Vec<Value> = f.districts_of(&a.area).map(|d| summary_row(f, d)).collect();
+        let charts = chart_views(f, inp.charts, &a.area);
+        let absent = absent(f, Some(a), &charts);
         let html = render(
             if district { "area.html" } else { "force.html" },
             context! {
@@ -304,7 +329,8 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
                 force_name => a.force.as_deref().map(crate::present::figures::area_name),
                 headline => words::disparity_reading(f, a),
                 caveats => caveats(a),
-                charts => serde_value(chart_views(f, inp.charts, &a.area)),
+                charts => serde_value(charts),
+                absent => absent,
                 districts => districts,
                 boundaries => f.districts,
             },

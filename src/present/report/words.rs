@@ -3,7 +3,9 @@
 //! likelihood of guilt; caveats are said whenever they apply.
 
 use crate::present::charts::canvas::{human, thousands};
-use crate::present::figures::{AreaFigures, Figures, Period, Ratio, Share, Split};
+use crate::present::figures::{
+    AgeRate, AreaFigures, Diversion, Figures, Period, Ratio, Share, Split,
+};
 use crate::reference::population::ENGLAND_AND_WALES;
 
 /// A ratio to two significant figures as a reader would quote it: 3.8, 2.0, 0.97, 12.
@@ -153,6 +155,352 @@ pub fn disparity_reading(f: &Figures, area: &AreaFigures) -> String {
         .or(area.ratios.first())
         .map(|r| ratio_sentence(f, area, r))
         .unwrap_or_default()
+}
+
+/// What standardisation does and does not remove, said wherever a standardised ratio is.
+pub const STANDARDISING: &str = "Standardising removes differences in age and sex make-up \
+    between groups; it does not remove differences in where people live, in who is out in \
+    public places, or in how officers choose whom to search.";
+
+/// Said wherever figures by age would be, when the run had no population by age.
+pub const NO_AGE_TABLE: &str = "No population by ethnic group, sex and age was given to this \
+    run (--population-age), so there are no rates by age and sex and no age–sex standardised \
+    ratio.";
+
+/// The reading under the disparity chart: the crude ratio, then the age–sex standardised one.
+pub fn disparity_chart_reading(f: &Figures, area: &AreaFigures) -> String {
+    let crude = disparity_reading(f, area);
+    if crude.is_empty() || area.no_resident_population {
+        return crude;
+    }
+    format!("{crude} {}", standardised_sentence(f, area))
+}
+
+/// The age–sex standardised ratio of the comparison group beside the crude one, or plainly
+/// why there is none.
+pub fn standardised_sentence(f: &Figures, area: &AreaFigures) -> String {
+    if f.age_census.is_none() {
+        return NO_AGE_TABLE.to_owned();
+    }
+    let year = area
+        .period
+        .as_ref()
+        .map_or("the year", |p| p.label.as_str());
+    let Some(r) = area.standardised.iter().find(|r| r.label == f.comparison) else {
+        return format!(
+            "The population by age and sex has no figures for {}, so there is no age–sex \
+             standardised ratio.",
+            area.name
+        );
+    };
+    let Some(ratio) = r.ratio else {
+        let why = if area.ages.as_ref().is_some_and(|a| !a.recorded) {
+            ages_not_recorded(area, "ages", year)
+        } else {
+            "it needs residents in every age and sex group and searches of both groups".to_owned()
+        };
+        return format!("No age–sex standardised ratio can be given for {year}: {why}.");
+    };
+    let mut out = vec![format!(
+        "Standardised for age and sex, {} were searched at {} times the rate of {} ({}).",
+        people(&f.comparison),
+        ratio_text(ratio),
+        people(&f.reference),
+        interval(r.low, r.high, ratio_text)
+    )];
+    if includes_one(r.low, r.high) {
+        out.push("That interval includes 1: no clear difference.".to_owned());
+    }
+    if area.ages.as_ref().is_some_and(|a| a.missing > 0) {
+        out.push("It counts only the searches with a sex and an age recorded.".to_owned());
+    }
+    out.push(STANDARDISING.to_owned());
+    out.join(" ")
+}
+
+/// "95% interval 3.7 to 3.9", or from the lower limit when the upper is unbounded.
+fn interval(low: Option<f64>, high: Option<f64>, show: fn(f64) -> String) -> String {
+    match high {
+        Some(h) => format!("95% interval {} to {}", bound(low, show), show(h)),
+        None => format!("95% interval from {}", bound(low, show)),
+    }
+}
+
+fn includes_one(low: Option<f64>, high: Option<f64>) -> bool {
+    low.is_some_and(|l| l <= 1.0) && high.is_none_or(|h| h >= 1.0)
+}
+
+/// Who did not record ages in `year`, in words: "the Metropolitan Police Service did not
+/// record ages" (for a district, its force), or "no force recorded ages" for the country.
+fn ages_not_recorded(area: &AreaFigures, what: &str, year: &str) -> String {
+    match (area.area_type.as_str(), area.force.as_deref()) {
+        ("country", _) => format!("no force recorded {what} in {year}"),
+        (_, force) => format!(
+            "the {} did not record {what} in {year}",
+            force.map_or_else(|| area.name.clone(), super::super::figures::area_name)
+        ),
+    }
+}
+
+/// The sentence with its first letter a capital.
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
+}
+
+/// The reading of the young-men chart, or (where it is not drawn) why there is none: young
+/// men of the comparison group against the reference group's, then everyone, with the
+/// caveats of age recording.
+pub fn young_men_reading(f: &Figures, area: &AreaFigures) -> String {
+    if f.age_census.is_none() {
+        return NO_AGE_TABLE.to_owned();
+    }
+    if area.no_resident_population {
+        return format!(
+            "{} has no resident population, so no rates by age and sex can be given.",
+            area.name
+        );
+    }
+    let Some(p) = &area.period else {
+        return String::new();
+    };
+    if let Some(a) = area.ages.as_ref().filter(|a| !a.recorded) {
+        return format!(
+            "{} ({} searches), so there are no rates for young men.",
+            capitalised(&ages_not_recorded(
+                area,
+                "the age of anyone searched",
+                &p.label
+            )),
+            thousands(a.total as i64)
+        );
+    }
+    let Some(y) = &area.young_men else {
+        return format!(
+            "The population by age and sex has no figures for {} in {}, so there are no rates \
+             for young men.",
+            area.name, p.label
+        );
+    };
+    let men = |g: &str| y.men.iter().find(|r| r.group == g);
+    let (Some(c), Some(r)) = (men(&f.comparison), men(&f.reference)) else {
+        return format!(
+            "There are no rates for young {} or {} men in {} in {}.",
+            f.comparison, f.reference, area.name, p.label
+        );
+    };
+    let young = |g: &str| format!("young {g} men ({})", y.band);
+    let mut out = vec![young_ratio(f, area, p, c, r, &young(&f.comparison))];
+    if let Some(e) = y
+        .everyone
+        .iter()
+        .find(|e| e.group == f.comparison)
+        .and_then(|e| e.ratio)
+    {
+        out.push(format!(
+            "Counting everyone, of all ages and both sexes, the ratio was {}.",
+            ratio_text(e)
+        ));
+    }
+    if c.small_numbers {
+        out.push(
+            "Fewer than 10 searches of young men in one of the groups: too few to rely on."
+                .to_owned(),
+        );
+    }
+    if c.unsuitable {
+        out.push(
+            "The City of London has few residents and many visitors, so rates per resident \
+             say little about how often people there are searched."
+                .to_owned(),
+        );
+    }
+    if y.age_months < y.months {
+        out.push(format!(
+            "Sex and age were recorded in only {} of the {} months with data; the young men's \
+             rates count only those months.",
+            y.age_months, y.months
+        ));
+    }
+    if let Some(a) = area.ages.as_ref().filter(|a| a.missing > 0 && a.total > 0) {
+        out.push(format!(
+            "The age was not recorded for {} of searches ({} of {}); they count in the rate for \
+             everyone but in no age band.",
+            percent(a.missing as f64 / a.total as f64),
+            thousands(a.missing as i64),
+            thousands(a.total as i64)
+        ));
+    }
+    out.extend(coverage_caveat(area, p));
+    out.join(" ")
+}
+
+/// The first sentence of the young-men reading: the ratio, or why there is none.
+fn young_ratio(
+    f: &Figures,
+    area: &AreaFigures,
+    p: &Period,
+    c: &AgeRate,
+    r: &AgeRate,
+    young_comparison: &str,
+) -> String {
+    let young_reference = format!("young {} men", f.reference);
+    match (c.ratio, c.undefined) {
+        (_, true) => format!(
+            "In {} neither {young_comparison} nor {young_reference} were searched by {}, so \
+             there is no ratio.",
+            p.label,
+            who(area)
+        ),
+        (None, false) if r.searches == 0 => format!(
+            "In {} {} searched {} {young_comparison} and no {young_reference}, so the ratio \
+             cannot be given.",
+            p.label,
+            who(area),
+            thousands(c.searches as i64)
+        ),
+        (None, false) => format!(
+            "In {} there is no rate for {young_comparison} or {young_reference} in {}: the \
+             population table gives no residents, or no ages were recorded.",
+            p.label, area.name
+        ),
+        (Some(ratio), false) => {
+            let mut s = format!(
+                "In {} {young_comparison} were searched by {} at {} times the rate of \
+                 {young_reference} ({}): {} searches per 1,000 a year against {} per 1,000, \
+                 based on {} and {} searches.",
+                p.label,
+                who(area),
+                ratio_text(ratio),
+                interval(c.ratio_low, c.ratio_high, ratio_text),
+                bound(c.rate, human),
+                bound(r.rate, human),
+                thousands(c.searches as i64),
+                thousands(r.searches as i64)
+            );
+            if includes_one(c.ratio_low, c.ratio_high) {
+                s.push_str(" The interval includes 1: no clear difference.");
+            }
+            s
+        }
+    }
+}
+
+/// The reading of the diversion chart, or (where it is not drawn) why there is none: of the
+/// drug searches that ended in a disposal, how many were out of court, for the two groups
+/// compared, with what the share leaves out.
+pub fn diversion_reading(f: &Figures, area: &AreaFigures) -> String {
+    let Some(p) = &area.period else {
+        return String::new();
+    };
+    if area.diversion.is_empty() {
+        let mut out = format!(
+            "In {} no searches by {} were recorded as drug searches, so there is no diversion \
+             gap to show.",
+            p.label,
+            who(area)
+        );
+        if let Some(unknown) = area
+            .search_groups
+            .iter()
+            .find(|s| s.group == "All")
+            .and_then(|s| share_of(s, "unknown"))
+            .filter(|u| *u > 0.0)
+        {
+            out.push_str(&format!(
+                " What the search was for was not recorded for {} of the searches.",
+                percent(unknown)
+            ));
+        }
+        return out;
+    }
+    let find = |g: &str| area.diversion.iter().find(|d| d.share.group == g);
+    let disposals = |d: Option<&Diversion>| d.map_or(0, |d| d.share.total);
+    let (c, r) = (find(&f.comparison), find(&f.reference));
+    let (Some(c), Some(r)) = (
+        c.filter(|d| d.share.total > 0),
+        r.filter(|d| d.share.total > 0),
+    ) else {
+        return format!(
+            "In {} too few drug searches by {} ended in a disposal to compare {} and {}: {} and \
+             {} did.",
+            p.label,
+            who(area),
+            people(&f.comparison),
+            people(&f.reference),
+            thousands(disposals(c) as i64),
+            thousands(disposals(r) as i64)
+        );
+    };
+    let (Some(cs), Some(rs)) = (c.share.share, r.share.share) else {
+        return String::new();
+    };
+    let mut out = vec![format!(
+        "Of the drug searches by {} in {} that ended in a disposal, {} received an out-of-court \
+         disposal (a warning, penalty notice, community resolution or caution) rather than \
+         arrest or a charge in {} ({} of {}; {}), and {} in {} ({} of {}).",
+        who(area),
+        p.label,
+        people(&f.comparison),
+        percent(cs),
+        thousands(c.share.n as i64),
+        thousands(c.share.total as i64),
+        interval(c.share.low, c.share.high, percent),
+        people(&f.reference),
+        percent(rs),
+        thousands(r.share.n as i64),
+        thousands(r.share.total as i64)
+    )];
+    // A zero share has no ratio worth quoting (and no interval): the shares say it.
+    if let (Some(ratio), Some(_), Some(_)) =
+        (c.ratio.filter(|r| *r > 0.0), c.ratio_low, c.ratio_high)
+    {
+        out.push(format!(
+            "{}'s share was {} times {}'s ({}){}",
+            people(&f.comparison),
+            ratio_text(ratio),
+            people(&f.reference),
+            interval(c.ratio_low, c.ratio_high, ratio_text),
+            if includes_one(c.ratio_low, c.ratio_high) {
+                ": no clear difference."
+            } else {
+                "."
+            }
+        ));
+    }
+    if c.share.small_numbers || r.share.small_numbers {
+        out.push(
+            "Fewer than 20 disposals behind one of these shares: too few to rely on.".to_owned(),
+        );
+    }
+    let unrecorded = if c.unrecorded + r.unrecorded > 0 {
+        format!(
+            ", and those with no disposal or no outcome recorded ({} and {})",
+            thousands(c.unrecorded as i64),
+            thousands(r.unrecorded as i64)
+        )
+    } else {
+        String::new()
+    };
+    out.push(format!(
+        "The shares leave out drug searches that ended in no further action ({} of the {} drug \
+         searches of {} and {} of the {} of {}){unrecorded}.",
+        thousands(c.no_further_action as i64),
+        thousands(c.searches as i64),
+        people(&f.comparison),
+        thousands(r.no_further_action as i64),
+        thousands(r.searches as i64),
+        people(&f.reference),
+    ));
+    out.push(
+        "The data do not record what or how much was found, or anyone's previous record, which \
+         also shape the disposal."
+            .to_owned(),
+    );
+    out.extend(coverage_caveat(area, p));
+    out.join(" ")
 }
 
 pub fn rates_reading(f: &Figures, area: &AreaFigures) -> String {
@@ -534,10 +882,10 @@ fn bound(value: Option<f64>, show: fn(f64) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::present::figures::{AgeRecording, YoungMen};
 
-    #[test]
-    fn wording_never_speaks_of_likelihood() {
-        let f = Figures {
+    fn figures(age_census: Option<&str>) -> Figures {
+        Figures {
             synthetic: false,
             extracts: vec![],
             census: "Census 2021".into(),
@@ -552,8 +900,12 @@ mod tests {
             },
             districts: false,
             district_league: Default::default(),
-        };
-        let area = AreaFigures {
+            age_census: age_census.map(str::to_owned),
+        }
+    }
+
+    fn met() -> AreaFigures {
+        AreaFigures {
             area: "metropolitan".into(),
             area_type: "force".into(),
             force: Some("metropolitan".into()),
@@ -578,8 +930,219 @@ mod tests {
             unsuitable_denominator: false,
             no_resident_population: false,
             grounds: None,
-        };
-        let r = Ratio {
+            young_men: None,
+            standardised: vec![],
+            diversion: vec![],
+            ages: Some(AgeRecording {
+                recorded: true,
+                missing: 0,
+                total: 5_000,
+            }),
+        }
+    }
+
+    fn age_rate(group: &str, rate: f64, searches: u64, ratio: Option<(f64, f64, f64)>) -> AgeRate {
+        AgeRate {
+            group: group.into(),
+            rate: Some(rate),
+            low: Some(rate * 0.9),
+            high: Some(rate * 1.1),
+            searches,
+            reference_searches: Some(400),
+            ratio: ratio.map(|r| r.0),
+            ratio_low: ratio.map(|r| r.1),
+            ratio_high: ratio.map(|r| r.2),
+            undefined: false,
+            small_numbers: searches < 10,
+            unsuitable: false,
+        }
+    }
+
+    fn young(black_searches: u64) -> YoungMen {
+        YoungMen {
+            band: "under 25".into(),
+            made_of: "under 25 = police under 10 + 10-17 + 18-24 = population 0-15 + 16-19 + \
+                      20-21 + 22-24"
+                .into(),
+            men: vec![
+                age_rate("Black", 41.2, black_searches, Some((4.12, 3.61, 4.7))),
+                age_rate("White", 10.0, 400, Some((1.0, 0.9, 1.1))),
+            ],
+            everyone: vec![
+                age_rate("Black", 12.0, 3_000, Some((3.81, 3.72, 3.9))),
+                age_rate("White", 3.1, 2_000, Some((1.0, 0.95, 1.05))),
+            ],
+            months: 12,
+            age_months: 12,
+        }
+    }
+
+    fn diversion(group: &str, n: u64, total: u64, ratio: Option<(f64, f64, f64)>) -> Diversion {
+        Diversion {
+            share: Share {
+                group: group.into(),
+                n,
+                total,
+                share: Some(n as f64 / total as f64),
+                low: Some(n as f64 / total as f64 - 0.05),
+                high: Some(n as f64 / total as f64 + 0.05),
+                small_numbers: total < 20,
+            },
+            ratio: ratio.map(|r| r.0),
+            ratio_low: ratio.map(|r| r.1),
+            ratio_high: ratio.map(|r| r.2),
+            searches: total * 3,
+            no_further_action: total * 2,
+            unrecorded: 0,
+        }
+    }
+
+    #[test]
+    fn young_men_are_read_against_young_men_of_the_reference_group() {
+        let f = figures(Some("age table census2021.csv"));
+        let mut area = met();
+        area.young_men = Some(young(220));
+        let s = young_men_reading(&f, &area);
+        assert_eq!(
+            s,
+            "In 2022/23 young Black men (under 25) were searched by the Metropolitan Police \
+             Service at 4.1 times the rate of young White men (95% interval 3.6 to 4.7): 41 \
+             searches per 1,000 a year against 10 per 1,000, based on 220 and 400 searches. \
+             Counting everyone, of all ages and both sexes, the ratio was 3.8."
+        );
+        assert!(!s.to_lowercase().contains("likely"));
+    }
+
+    #[test]
+    fn young_men_caveats_small_numbers_and_missing_ages() {
+        let f = figures(Some("age table census2021.csv"));
+        let mut area = met();
+        let mut y = young(7);
+        y.age_months = 9;
+        area.young_men = Some(y);
+        area.ages = Some(AgeRecording {
+            recorded: true,
+            missing: 250,
+            total: 5_000,
+        });
+        let s = young_men_reading(&f, &area);
+        for caveat in [
+            "Fewer than 10 searches of young men in one of the groups: too few to rely on.",
+            "Sex and age were recorded in only 9 of the 12 months with data; the young men's \
+             rates count only those months.",
+            "The age was not recorded for 5% of searches (250 of 5,000); they count in the rate \
+             for everyone but in no age band.",
+        ] {
+            assert!(s.contains(caveat), "{caveat}\nnot in\n{s}");
+        }
+    }
+
+    #[test]
+    fn without_ages_the_young_men_reading_says_why() {
+        let mut area = met();
+        area.young_men = Some(young(220));
+        assert_eq!(young_men_reading(&figures(None), &area), NO_AGE_TABLE);
+        area.ages = Some(AgeRecording {
+            recorded: false,
+            missing: 1_234,
+            total: 1_234,
+        });
+        assert_eq!(
+            young_men_reading(&figures(Some("age table")), &area),
+            "The Metropolitan Police Service did not record the age of anyone searched in \
+             2022/23 (1,234 searches), so there are no rates for young men."
+        );
+        let mut btp = met();
+        btp.name = "British Transport Police".into();
+        btp.no_resident_population = true;
+        assert!(
+            young_men_reading(&figures(Some("age table")), &btp)
+                .starts_with("British Transport Police has no resident population")
+        );
+    }
+
+    #[test]
+    fn the_diversion_gap_is_read_with_what_it_leaves_out() {
+        let f = figures(None);
+        let mut area = met();
+        area.diversion = vec![
+            diversion("Black", 44, 200, Some((0.71, 0.53, 0.95))),
+            diversion("White", 93, 300, None),
+        ];
+        let s = diversion_reading(&f, &area);
+        assert_eq!(
+            s,
+            "Of the drug searches by the Metropolitan Police Service in 2022/23 that ended in a \
+             disposal, Black people received an out-of-court disposal (a warning, penalty \
+             notice, community resolution or caution) rather than arrest or a charge in 22% (44 \
+             of 200; 95% interval 17% to 27%), and White people in 31% (93 of 300). Black \
+             people's share was 0.71 times White people's (95% interval 0.53 to 0.95). The \
+             shares leave out drug searches that ended in no further action (400 of the 600 \
+             drug searches of Black people and 600 of the 900 of White people). The data do not \
+             record what or how much was found, or anyone's previous record, which also shape \
+             the disposal."
+        );
+        area.diversion[0] = diversion("Black", 4, 12, Some((1.1, 0.5, 2.4)));
+        area.diversion[0].unrecorded = 3;
+        let s = diversion_reading(&f, &area);
+        assert!(
+            s.contains("(95% interval 0.50 to 2.4): no clear difference."),
+            "{s}"
+        );
+        assert!(
+            s.contains("Fewer than 20 disposals behind one of these shares"),
+            "{s}"
+        );
+        assert!(s.contains("and those with no disposal or no outcome recorded (3 and 0)."));
+        area.diversion.truncate(1);
+        assert_eq!(
+            diversion_reading(&f, &area),
+            "In 2022/23 too few drug searches by the Metropolitan Police Service ended in a \
+             disposal to compare Black people and White people: 12 and 0 did."
+        );
+        area.diversion.clear();
+        assert!(diversion_reading(&f, &area).contains("were recorded as drug searches"));
+    }
+
+    #[test]
+    fn the_standardised_ratio_stands_beside_the_crude_one_or_its_absence_is_said() {
+        let crude = met_black_ratio();
+        let mut area = met();
+        area.ratios = vec![crude.clone()];
+        let without = disparity_chart_reading(&figures(None), &area);
+        assert!(without.ends_with(NO_AGE_TABLE), "{without}");
+        area.standardised = vec![Ratio {
+            ratio: Some(3.12),
+            low: Some(3.01),
+            high: Some(3.24),
+            ..crude
+        }];
+        let with = disparity_chart_reading(&figures(Some("age table")), &area);
+        assert!(
+            with.contains(
+                "Standardised for age and sex, Black people were searched at 3.1 times the rate \
+                 of White people (95% interval 3.0 to 3.2)."
+            ),
+            "{with}"
+        );
+        assert!(with.ends_with(STANDARDISING));
+        assert!(with.starts_with(&disparity_reading(&figures(None), &area)));
+        area.standardised[0].ratio = None;
+        area.ages = Some(AgeRecording {
+            recorded: false,
+            missing: 10,
+            total: 10,
+        });
+        assert_eq!(
+            standardised_sentence(&figures(Some("age table")), &area),
+            "No age–sex standardised ratio can be given for 2022/23: the Metropolitan Police \
+             Service did not record ages in 2022/23."
+        );
+    }
+
+    /// The Met's Black/White ratio of the wording tests.
+    fn met_black_ratio() -> Ratio {
+        Ratio {
             area: "metropolitan".into(),
             label: "Black".into(),
             ratio: Some(3.81),
@@ -594,7 +1157,13 @@ mod tests {
             if_not_stated_in_group: None,
             if_not_stated_in_reference: None,
             period: None,
-        };
+        }
+    }
+
+    #[test]
+    fn wording_never_speaks_of_likelihood() {
+        let (f, area) = (figures(None), met());
+        let r = met_black_ratio();
         let s = ratio_sentence(&f, &area, &r);
         assert_eq!(
             s,

@@ -245,6 +245,36 @@ pub fn grounds_run() -> PathBuf {
     dir.path().join("out")
 }
 
+/// The constructed population by ethnic group × sex × single year of age (test data, written
+/// by tests/cases/compute_expected.py).
+pub fn constructed_population_age() -> PathBuf {
+    root().join("tests/cases/age_rates/TEST-ONLY-constructed-population-age.csv")
+}
+
+/// The fixtures with the constructed population by age, tables only, run once.
+pub fn ages_run() -> PathBuf {
+    static OUT: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = OUT.get_or_init(|| {
+        let dir = tempdir();
+        let out = dir.path().join("out");
+        let population = constructed_population_age();
+        run_ok(
+            &root(),
+            &[
+                "--population-age",
+                population.to_str().unwrap(),
+                "--no-charts",
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            0,
+        );
+        dir
+    });
+    dir.path().join("out")
+}
+
 /// The query files that write a table (not the `_` helpers).
 pub fn query_tables() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("queries"))
@@ -270,6 +300,9 @@ pub fn figures_of(out: &Path, districts: bool) -> stopsearch::present::figures::
         "grounds",
         "grounds_outcomes",
         "location_coverage",
+        "diversion",
+        "age_rates",
+        "composition",
     ] {
         tables.insert(name.to_owned(), table(out, name));
     }
