@@ -110,7 +110,11 @@ counts AS (
         SELECT
             ap.area, ap.period_type, ap.period, c.ethnicity, c.sex,
             COALESCE(b.age_band, 'none') AS age_band, c.n
-        FROM _age_cube c
+        FROM (
+            SELECT force, month, place, ethnicity, sex, age_range, SUM(n) AS n
+            FROM _age_cube
+            GROUP BY force, month, place, ethnicity, sex, age_range
+        ) AS c
         JOIN _area_periods ap
             ON c.force = ap.force AND c.month = ap.month AND c.place = ap.place
         LEFT JOIN age_bands b ON b.age_range = c.age_range

@@ -17,9 +17,14 @@
 -- column total: All searches in the area and period.
 -- column age_recorded: Whether any search of the area and period has an age range; without
 --   one there are no rows by age range.
-WITH counts AS (
+WITH slim AS (
+    SELECT force, month, place, ethnicity, sex, age_range, SUM(n) AS n
+    FROM _age_cube
+    GROUP BY force, month, place, ethnicity, sex, age_range
+),
+counts AS (
     SELECT ap.area, ap.period_type, ap.period, c.ethnicity, c.sex, c.age_range, SUM(c.n) AS n
-    FROM _age_cube c
+    FROM slim c
     JOIN _area_periods ap ON c.force = ap.force AND c.month = ap.month AND c.place = ap.place
     WHERE ap.period_type <> 'month'
     GROUP BY ap.area, ap.period_type, ap.period, c.ethnicity, c.sex, c.age_range

@@ -35,24 +35,38 @@
 --   group).
 -- column reference_total: Disposals of the reference group.
 -- column age_recorded: Whether any search of the area and period has an age range.
-WITH counts AS (
+WITH pivoted AS (
+    -- Outcome classes into columns, and sex summed away, before the counts are repeated for
+    -- each area and period.
+    SELECT
+        force, month, place, search_group, age_range, ethnicity,
+        SUM(n) AS searches,
+        SUM(CASE WHEN outcome_class = 'no_further_action' THEN n ELSE 0 END)
+            AS no_further_action,
+        SUM(CASE WHEN outcome_class = 'cannabis_or_khat_warning' THEN n ELSE 0 END)
+            AS cannabis_or_khat_warning,
+        SUM(CASE WHEN outcome_class = 'penalty_notice' THEN n ELSE 0 END) AS penalty_notice,
+        SUM(CASE WHEN outcome_class = 'community_resolution' THEN n ELSE 0 END)
+            AS community_resolution,
+        SUM(CASE WHEN outcome_class = 'caution' THEN n ELSE 0 END) AS caution,
+        SUM(CASE WHEN outcome_class = 'arrest' THEN n ELSE 0 END) AS arrest,
+        SUM(CASE WHEN outcome_class = 'summons_or_charge' THEN n ELSE 0 END)
+            AS summons_or_charge,
+        SUM(CASE WHEN outcome_class = 'other' THEN n ELSE 0 END) AS other_outcome,
+        SUM(CASE WHEN outcome_class = 'unknown' THEN n ELSE 0 END) AS unknown_outcome
+    FROM _age_cube
+    GROUP BY force, month, place, search_group, age_range, ethnicity
+),
+counts AS (
     SELECT
         ap.area, ap.period_type, ap.period, c.search_group, c.age_range, c.ethnicity,
-        SUM(c.n) AS searches,
-        SUM(CASE WHEN c.outcome_class = 'no_further_action' THEN c.n ELSE 0 END)
-            AS no_further_action,
-        SUM(CASE WHEN c.outcome_class = 'cannabis_or_khat_warning' THEN c.n ELSE 0 END)
-            AS cannabis_or_khat_warning,
-        SUM(CASE WHEN c.outcome_class = 'penalty_notice' THEN c.n ELSE 0 END) AS penalty_notice,
-        SUM(CASE WHEN c.outcome_class = 'community_resolution' THEN c.n ELSE 0 END)
-            AS community_resolution,
-        SUM(CASE WHEN c.outcome_class = 'caution' THEN c.n ELSE 0 END) AS caution,
-        SUM(CASE WHEN c.outcome_class = 'arrest' THEN c.n ELSE 0 END) AS arrest,
-        SUM(CASE WHEN c.outcome_class = 'summons_or_charge' THEN c.n ELSE 0 END)
-            AS summons_or_charge,
-        SUM(CASE WHEN c.outcome_class = 'other' THEN c.n ELSE 0 END) AS other_outcome,
-        SUM(CASE WHEN c.outcome_class = 'unknown' THEN c.n ELSE 0 END) AS unknown_outcome
-    FROM _age_cube c
+        SUM(c.searches) AS searches, SUM(c.no_further_action) AS no_further_action,
+        SUM(c.cannabis_or_khat_warning) AS cannabis_or_khat_warning,
+        SUM(c.penalty_notice) AS penalty_notice,
+        SUM(c.community_resolution) AS community_resolution, SUM(c.caution) AS caution,
+        SUM(c.arrest) AS arrest, SUM(c.summons_or_charge) AS summons_or_charge,
+        SUM(c.other_outcome) AS other_outcome, SUM(c.unknown_outcome) AS unknown_outcome
+    FROM pivoted c
     JOIN _area_periods ap ON c.force = ap.force AND c.month = ap.month AND c.place = ap.place
     WHERE ap.period_type <> 'month'
     GROUP BY ap.area, ap.period_type, ap.period, c.search_group, c.age_range, c.ethnicity
