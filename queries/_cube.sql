@@ -7,16 +7,20 @@
 -- year, `2022/23`), the only period districts are counted by. `linked_recorded` and
 -- `strip_recorded` say whether the search's force-month records `outcome_linked` and
 -- `strip_search` at all (any value in the field), so a district's year keeps the force-month
--- rule. Tables that need other columns of searches can still read searches itself.
+-- rule. `power` is the power searched under and `suspicion_required` whether it needs
+-- reasonable suspicion (both as in searches; the second follows from the first, so it adds no
+-- rows). Tables that need other columns of searches can still read searches itself.
 -- (Rows are counted first on the stored categories, and only the counts are turned into text.)
 WITH grouped AS (
     SELECT
-        force, month, financial_year, lad_code, location_status, search_group, ethnicity,
-        officer_defined_ethnicity, outcome_class, outcome_linked, strip_search, COUNT(*) AS n
+        force, month, financial_year, lad_code, location_status, search_group, power,
+        suspicion_required, ethnicity, officer_defined_ethnicity, outcome_class, outcome_linked,
+        strip_search, COUNT(*) AS n
     FROM searches
     GROUP BY
-        force, month, financial_year, lad_code, location_status, search_group, ethnicity,
-        officer_defined_ethnicity, outcome_class, outcome_linked, strip_search
+        force, month, financial_year, lad_code, location_status, search_group, power,
+        suspicion_required, ethnicity, officer_defined_ethnicity, outcome_class, outcome_linked,
+        strip_search
 ),
 counted AS (
     SELECT
@@ -26,8 +30,8 @@ counted AS (
             WHEN CAST(location_status AS VARCHAR) IN ('in_force_area', 'nearest_within_200m')
                 THEN CAST(lad_code AS VARCHAR)
         END AS lad,
-        search_group, ethnicity, officer_defined_ethnicity, outcome_class, outcome_linked,
-        strip_search, n
+        search_group, power, suspicion_required, ethnicity, officer_defined_ethnicity,
+        outcome_class, outcome_linked, strip_search, n
     FROM grouped
 ),
 recording AS (
@@ -44,19 +48,21 @@ flagged AS (
     JOIN recording r ON c.force = r.force AND c.month = r.month
 )
 SELECT
-    force, month, '*' AS place, search_group, ethnicity, officer_defined_ethnicity,
-    outcome_class, outcome_linked, strip_search, linked_recorded, strip_recorded, SUM(n) AS n
-FROM flagged
-GROUP BY
-    force, month, search_group, ethnicity, officer_defined_ethnicity, outcome_class,
-    outcome_linked, strip_search, linked_recorded, strip_recorded
-UNION ALL
-SELECT
-    force, financial_year AS month, lad AS place, search_group, ethnicity,
+    force, month, '*' AS place, search_group, power, suspicion_required, ethnicity,
     officer_defined_ethnicity, outcome_class, outcome_linked, strip_search, linked_recorded,
     strip_recorded, SUM(n) AS n
 FROM flagged
+GROUP BY
+    force, month, search_group, power, suspicion_required, ethnicity, officer_defined_ethnicity,
+    outcome_class, outcome_linked, strip_search, linked_recorded, strip_recorded
+UNION ALL
+SELECT
+    force, financial_year AS month, lad AS place, search_group, power, suspicion_required,
+    ethnicity, officer_defined_ethnicity, outcome_class, outcome_linked, strip_search,
+    linked_recorded, strip_recorded, SUM(n) AS n
+FROM flagged
 WHERE lad IS NOT NULL
 GROUP BY
-    force, financial_year, lad, search_group, ethnicity, officer_defined_ethnicity,
-    outcome_class, outcome_linked, strip_search, linked_recorded, strip_recorded
+    force, financial_year, lad, search_group, power, suspicion_required, ethnicity,
+    officer_defined_ethnicity, outcome_class, outcome_linked, strip_search, linked_recorded,
+    strip_recorded

@@ -12,7 +12,7 @@ use crate::normalise::coverage::{CoverageRow, Status};
 use crate::normalise::{FileRows, Normaliser, QualityRow};
 use crate::reference::forces::FORCES;
 use crate::reference::schema;
-use crate::reference::vocab::{DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
+use crate::reference::vocab::{DetailedEthnicity, Ethnicity, OutcomeClass, Power, SearchGroup};
 use crate::reference::{forces, month};
 use month::Month;
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
@@ -239,6 +239,17 @@ fn label_columns(
             .zip(globals(files, norm, LabelCol::Legislation))
             .map(|(o, l)| norm.search_group(o, l)),
     )?);
+    columns.push(enum_from_codes(
+        "power",
+        Power::TEXTS,
+        height,
+        globals(files, norm, LabelCol::Legislation).map(|l| norm.power(l)),
+    )?);
+    let suspicion = globals(files, norm, LabelCol::Legislation)
+        .map(|l| Power::ALL[norm.power(l) as usize].suspicion_required());
+    columns.push(
+        BooleanChunked::from_iter_options("suspicion_required".into(), suspicion).into_column(),
+    );
     free(files, LabelCol::ObjectOfSearch);
     free(files, LabelCol::Legislation);
     columns.push(raw(files, norm, height, LabelCol::Outcome)?);

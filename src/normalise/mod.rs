@@ -16,7 +16,9 @@ use crate::input::ingest::batch::{Invalid, LabelCol, NULL, RawBatch};
 use crate::normalise::grounds::Classifier;
 use crate::reference::forces;
 use crate::reference::month::Month;
-use crate::reference::vocab::{self, DetailedEthnicity, Ethnicity, OutcomeClass, SearchGroup};
+use crate::reference::vocab::{
+    self, DetailedEthnicity, Ethnicity, OutcomeClass, Power, SearchGroup,
+};
 
 /// Label columns published raw in the searches table, in table order.
 pub const RAW_OUTPUT: [LabelCol; 9] = [
@@ -161,6 +163,8 @@ pub struct Normaliser {
     class_of: Vec<u32>,
     /// Search group of every (object, legislation) pair; the last row and column are null.
     group_of: Vec<Vec<u32>>,
+    /// Power of each legislation category.
+    power_of: Vec<u32>,
     /// Boolean label category → value, for each label column (unused columns empty).
     bool_of: Vec<Vec<Option<bool>>>,
     pub grounds: Grounds,
@@ -277,6 +281,10 @@ impl Normaliser {
                     .collect()
             })
             .collect();
+        let power_of = laws
+            .iter()
+            .map(|l| position(Power::ALL, vocab::power(Some(l))))
+            .collect();
         let bool_of = LabelCol::ALL
             .iter()
             .map(|&c| {
@@ -293,6 +301,7 @@ impl Normaliser {
             detailed_of,
             class_of,
             group_of,
+            power_of,
             bool_of,
             grounds: Grounds::new(batches, classifier),
         }
@@ -351,6 +360,15 @@ impl Normaliser {
             legislation as usize
         };
         row[l]
+    }
+
+    /// Power of a legislation category; an empty field is `unknown`.
+    pub fn power(&self, legislation: u32) -> u32 {
+        if legislation == NULL {
+            position(Power::ALL, Power::Unknown)
+        } else {
+            self.power_of[legislation as usize]
+        }
     }
 
     pub fn boolean(&self, c: LabelCol, global: u32) -> Option<bool> {

@@ -209,6 +209,40 @@ pub struct AgeRecording {
     pub total: u64,
 }
 
+/// The powers of the powers chart, in its order: those that need no suspicion (together, then
+/// each), then those that need reasonable suspicion (together, then each), then `other` and
+/// `unknown` (the power was not recorded).
+pub const POWERS: [&str; 11] = [
+    "no_suspicion_required",
+    "cjpo_s60",
+    "terrorism_s47a",
+    "suspicion_required",
+    "pace_s1",
+    "misuse_of_drugs_s23",
+    "firearms_s47",
+    "terrorism_s43",
+    "psychoactive_substances",
+    "other",
+    "unknown",
+];
+
+/// An area's searches under one power (or combined group of powers) in the headline year:
+/// the tables' rows of that `power`, which exist only where the area searched under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerFigures {
+    /// As in the tables' `power` column.
+    pub power: String,
+    /// `no_suspicion_power`: section 60, s47A and the two together.
+    pub no_suspicion: bool,
+    /// Searches under the power (every group; the rates table's `All` row).
+    pub searches: u64,
+    /// The comparison group's rate ratio against the reference group under the power.
+    pub ratio: Option<Ratio>,
+    /// The share of each group's searches with an outcome other than no further action
+    /// (find_rates' `outcome_other_than_nfa`), in [`GROUPS`] order.
+    pub find: Vec<Share>,
+}
+
 #[derive(Debug, Clone)]
 pub struct AreaFigures {
     /// Force id, district code or `england-and-wales`.
@@ -253,6 +287,27 @@ pub struct AreaFigures {
     pub diversion: Vec<Diversion>,
     /// Whether ages were recorded in the headline year.
     pub ages: Option<AgeRecording>,
+    /// The headline year by power, in [`POWERS`] order, one per power the area searched
+    /// under; empty for districts (their figures are not broken down by power).
+    pub powers: Vec<PowerFigures>,
+}
+
+impl AreaFigures {
+    /// The area's figures under one power in the headline year, if it searched under it.
+    pub fn power(&self, power: &str) -> Option<&PowerFigures> {
+        self.powers.iter().find(|p| p.power == power)
+    }
+
+    /// The searches that needed no suspicion: section 60's rows where it was the only such
+    /// power used, else the two powers together; `None` where the area used neither.
+    pub fn no_suspicion(&self) -> Option<&PowerFigures> {
+        if self.power("terrorism_s47a").is_some() {
+            self.power("no_suspicion_required")
+        } else {
+            self.power("cjpo_s60")
+                .or_else(|| self.power("no_suspicion_required"))
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -374,6 +429,10 @@ struct Views {
     disparity: ByArea<DisparityRow>,
     outcomes: ByArea<OutcomeRow>,
     find_rates: ByArea<FindRateRow>,
+    /// The rows of one power or combined group (`power` not `all`).
+    power_rates: ByArea<RateRow>,
+    power_disparity: ByArea<DisparityRow>,
+    power_find: ByArea<FindRateRow>,
     grounds: ByArea<GroundsRow>,
     grounds_outcomes: ByArea<GroundsOutcomeRow>,
     location: ByArea<LocationCoverageRow>,
@@ -400,9 +459,23 @@ fn rows_of<T: Row>(tables: &HashMap<String, DataFrame>, queries: &Path) -> Resul
     T::read(df)
 }
 
+/// The rows over every power (`power` `all`). The figures, charts and report are about all
+/// searches whatever the power; the rows of one power (or of the combined suspicion groups)
+/// are a breakdown of the same searches, and counting them too would count searches twice.
+/// Returns them first, then the rows of one power or combined group, which the figures by
+/// power read.
+fn every_power<T>(rows: Vec<T>, power: impl Fn(&T) -> &str) -> (Vec<T>, Vec<T>) {
+    rows.into_iter().partition(|r| power(r) == "all")
+}
+
 impl Views {
     fn read(tables: &HashMap<String, DataFrame>, queries: &Path) -> Result<Views> {
-        let rates: Vec<RateRow> = rows_of(tables, queries)?;
+        let (rates, power_rates) = every_power(rows_of(tables, queries)?, |r: &RateRow| &r.power);
+        let (disparity, power_disparity) =
+            every_power(rows_of(tables, queries)?, |r: &DisparityRow| &r.power);
+        let (outcomes, _) = every_power(rows_of(tables, queries)?, |r: &OutcomeRow| &r.power);
+        let (find_rates, power_find) =
+            every_power(rows_of(tables, queries)?, |r: &FindRateRow| &r.power);
         let age_rates: Vec<AgeRateRow> = rows_of(tables, queries)?;
         let mut kinds = BTreeMap::new();
         for r in &rates {
@@ -417,9 +490,12 @@ impl Views {
                 &r.force
             }),
             rates: ByArea::new(rates, |r: &RateRow| &r.area),
-            disparity: ByArea::new(rows_of(tables, queries)?, |r: &DisparityRow| &r.area),
-            outcomes: ByArea::new(rows_of(tables, queries)?, |r: &OutcomeRow| &r.area),
-            find_rates: ByArea::new(rows_of(tables, queries)?, |r: &FindRateRow| &r.area),
+            disparity: ByArea::new(disparity, |r: &DisparityRow| &r.area),
+            outcomes: ByArea::new(outcomes, |r: &OutcomeRow| &r.area),
+            find_rates: ByArea::new(find_rates, |r: &FindRateRow| &r.area),
+            power_rates: ByArea::new(power_rates, |r: &RateRow| &r.area),
+            power_disparity: ByArea::new(power_disparity, |r: &DisparityRow| &r.area),
+            power_find: ByArea::new(power_find, |r: &FindRateRow| &r.area),
             grounds: ByArea::new(rows_of(tables, queries)?, |r: &GroundsRow| &r.area),
             grounds_outcomes: ByArea::new(rows_of(tables, queries)?, |r: &GroundsOutcomeRow| {
                 &r.area
@@ -901,6 +977,11 @@ fn area_figures(
         |d| d.share.group.as_str(),
     );
     let ages = age_recording(&v.composition, area, fy);
+    let powers = if area_type == "local_authority" {
+        Vec::new()
+    } else {
+        powers(v, area, fy, comparison)
+    };
     AreaFigures {
         area: area.to_owned(),
         area_type,
@@ -926,7 +1007,54 @@ fn area_figures(
         standardised,
         diversion,
         ages,
+        powers,
     }
+}
+
+/// An area's figures by power in the headline year, one per power with rows in the rates
+/// table (the rows exist only where the area searched under the power), in [`POWERS`] order
+/// and then any other power by name.
+fn powers(v: &Views, area: &str, fy: &str, comparison: &str) -> Vec<PowerFigures> {
+    let year = |period_type: &str, period: &str| period_type == "financial_year" && period == fy;
+    let mut out: Vec<PowerFigures> = v
+        .power_rates
+        .of(area)
+        .filter(|r| year(&r.period_type, &r.period) && r.search_group == "all")
+        .filter(|r| r.ethnicity == "All")
+        .map(|r| {
+            let ratio = v
+                .power_disparity
+                .of(area)
+                .find(|d| {
+                    year(&d.period_type, &d.period)
+                        && d.search_group == "all"
+                        && d.power == r.power
+                        && d.ethnicity == comparison
+                })
+                .map(DisparityRow::ratio);
+            let find = shares(v.power_find.of(area), fy, |f: &FindRateRow| {
+                f.search_group == "all"
+                    && f.power == r.power
+                    && f.measure == "outcome_other_than_nfa"
+                    && f.ethnicity != "All"
+            });
+            PowerFigures {
+                power: r.power.clone(),
+                no_suspicion: r.no_suspicion_power,
+                searches: r.searches,
+                ratio,
+                find,
+            }
+        })
+        .collect();
+    let rank = |p: &str| POWERS.iter().position(|x| *x == p).unwrap_or(POWERS.len());
+    out.sort_by(|a, b| {
+        rank(&a.power)
+            .cmp(&rank(&b.power))
+            .then_with(|| a.power.cmp(&b.power))
+    });
+    out.dedup_by(|a, b| a.power == b.power);
+    out
 }
 
 impl AgeRateRow {

@@ -99,6 +99,16 @@ pub const SEARCHES: TableDoc = TableDoc {
             "What the search was for, from object of search, or from the legislation when the object is empty or generic: `drugs`, `weapons`, `stolen_goods`, `going_equipped`, `criminal_damage`, `fireworks`, `other`, `unknown`. See the README for the rule.",
         ),
         c(
+            "power",
+            "category",
+            "The power searched under, from `legislation`: `pace_s1`, `misuse_of_drugs_s23`, `firearms_s47`, `cjpo_s60` (Criminal Justice and Public Order Act 1994 s60: no suspicion needed, inside an authorised area and time), `terrorism_s47a` (Terrorism Act 2000 s47A: likewise), `terrorism_s43`, `psychoactive_substances`, `other` (every other Act: poaching, wildlife, customs, CJA s139B, PACE s6, ...) or `unknown` (empty). See the README.",
+        ),
+        c(
+            "suspicion_required",
+            "boolean",
+            "False for the powers that need no suspicion (`cjpo_s60`, `terrorism_s47a`), true for every other power, null when the power is unknown.",
+        ),
+        c(
             "outcome",
             "category",
             "Outcome exactly as published, in either scheme.",

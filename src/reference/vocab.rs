@@ -99,6 +99,64 @@ closed_set! {
     }
 }
 
+closed_set! {
+    /// The power a search was made under, from the published legislation.
+    Power {
+        PaceS1 => "pace_s1",
+        MisuseOfDrugsS23 => "misuse_of_drugs_s23",
+        FirearmsS47 => "firearms_s47",
+        CjpoS60 => "cjpo_s60",
+        TerrorismS47a => "terrorism_s47a",
+        TerrorismS43 => "terrorism_s43",
+        PsychoactiveSubstances => "psychoactive_substances",
+        Other => "other",
+        Unknown => "unknown",
+    }
+}
+
+impl Power {
+    /// Section 60 and Terrorism Act s47A authorisations let officers search without
+    /// suspicion; every other power needs reasonable suspicion. `None` when the power is not
+    /// known.
+    pub fn suspicion_required(self) -> Option<bool> {
+        match self {
+            Power::CjpoS60 | Power::TerrorismS47a => Some(false),
+            Power::Unknown => None,
+            _ => Some(true),
+        }
+    }
+}
+
+/// Legislation label → power; an empty field is `unknown`, a label not named here `other`
+/// (the Terrorism Act labels, never seen in the published files, are matched by their section
+/// so a new spelling still lands in the right group).
+pub fn power(legislation: Option<&str>) -> Power {
+    let Some(label) = legislation else {
+        return Power::Unknown;
+    };
+    match label {
+        PACE_S1 => Power::PaceS1,
+        MISUSE_OF_DRUGS_S23 => Power::MisuseOfDrugsS23,
+        FIREARMS_S47 => Power::FirearmsS47,
+        CJPOA_S60 => Power::CjpoS60,
+        PSA_S36 | PSA_S37 => Power::PsychoactiveSubstances,
+        _ => {
+            let lower = label.to_ascii_lowercase();
+            if lower.starts_with("terrorism act 2000") {
+                if lower.contains("47a") {
+                    Power::TerrorismS47a
+                } else if lower.contains("section 43") || lower.contains("s43") {
+                    Power::TerrorismS43
+                } else {
+                    Power::Other
+                }
+            } else {
+                Power::Other
+            }
+        }
+    }
+}
+
 /// Outcome label → class. Returns `None` for a label not in either vocabulary.
 pub fn outcome_class(label: &str) -> Option<OutcomeClass> {
     use OutcomeClass::*;
@@ -437,6 +495,38 @@ mod tests {
             Some(Ethnicity::Black)
         );
         assert_eq!(ethnicity_from_prefix("Martian"), None);
+    }
+
+    #[test]
+    fn every_listed_power_has_its_group() {
+        use Power::*;
+        let named = [
+            (PACE_S1, PaceS1),
+            (MISUSE_OF_DRUGS_S23, MisuseOfDrugsS23),
+            (FIREARMS_S47, FirearmsS47),
+            (CJPOA_S60, CjpoS60),
+            (PSA_S36, PsychoactiveSubstances),
+            (PSA_S37, PsychoactiveSubstances),
+        ];
+        for (label, p) in named {
+            assert_eq!(power(Some(label)), p, "{label}");
+        }
+        for label in LEGISLATION {
+            let p = power(Some(label));
+            let listed = named.iter().any(|(l, _)| l == label);
+            assert_eq!(p == Other, !listed, "{label}: {p}");
+        }
+        assert_eq!(
+            power(Some("Terrorism Act 2000 (section 47A)")),
+            TerrorismS47a
+        );
+        assert_eq!(power(Some("Terrorism Act 2000 (section 43)")), TerrorismS43);
+        assert_eq!(power(None), Unknown);
+        assert_eq!(CjpoS60.suspicion_required(), Some(false));
+        assert_eq!(TerrorismS47a.suspicion_required(), Some(false));
+        assert_eq!(PaceS1.suspicion_required(), Some(true));
+        assert_eq!(Other.suspicion_required(), Some(true));
+        assert_eq!(Unknown.suspicion_required(), None);
     }
 
     #[test]

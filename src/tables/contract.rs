@@ -243,7 +243,8 @@ macro_rules! rows {
 }
 
 rows! {
-    /// `rates.sql`: searches and rates per 1,000 by area, period, search group and group.
+    /// `rates.sql`: searches and rates per 1,000 by area, period, search group, power and
+    /// group (`power` is `all` except on the rows of one power or combined group).
     RateRow from "rates" {
         area_type: Text,
         area: Text,
@@ -253,6 +254,8 @@ rows! {
         period_type: Text,
         period: Text,
         search_group: Text,
+        power: Text,
+        no_suspicion_power: Flag,
         ethnicity: Text,
         searches: Count,
         population: OptionalCount,
@@ -265,7 +268,8 @@ rows! {
         no_resident_population: Flag,
     }
 
-    /// `disparity.sql`: rate ratios against the reference group.
+    /// `disparity.sql`: rate ratios against the reference group, over every power (`power`
+    /// `all`) and by power.
     DisparityRow from "disparity" {
         area_type: Text,
         area: Text,
@@ -275,6 +279,8 @@ rows! {
         period_type: Text,
         period: Text,
         search_group: Text,
+        power: Text,
+        no_suspicion_power: Flag,
         ethnicity: Text,
         searches: Count,
         reference_searches: Count,
@@ -306,11 +312,13 @@ rows! {
     }
 
     /// `outcomes.sql`: outcome classes as shares of each group's searches (all searches: it
-    /// has no search group).
+    /// has no search group), over every power (`power` `all`) and by power.
     OutcomeRow from "outcomes" {
         area: Text,
         period_type: Text,
         period: Text,
+        power: Text,
+        no_suspicion_power: Flag,
         ethnicity: Text,
         outcome_class: Text,
         n: Count,
@@ -321,12 +329,15 @@ rows! {
         small_numbers: Flag,
     }
 
-    /// `find_rates.sql`: the share of searches that found something, by measure.
+    /// `find_rates.sql`: the share of searches that found something, by measure, over every
+    /// power (`power` `all`) and by power.
     FindRateRow from "find_rates" {
         area: Text,
         period_type: Text,
         period: Text,
         search_group: Text,
+        power: Text,
+        no_suspicion_power: Flag,
         ethnicity: Text,
         measure: Text,
         n: Count,

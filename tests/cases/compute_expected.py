@@ -27,6 +27,9 @@ ROOT = HERE.parents[1]
 ALPHA = 0.05
 GROUPS = ["Asian", "Black", "Mixed", "White", "Other"]
 CENSUS = "Census 2021"
+# The powers that need no suspicion, and their combined group: `no_suspicion_power` is true on
+# their rows.
+NO_SUSPICION = {"cjpo_s60", "terrorism_s47a", "no_suspicion_required"}
 
 PFA = {"merseyside": "E23000004", "dorset": "E23000039"}
 with open(ROOT / "fixtures/population/census2021_population_by_ethnicity_pfa22.csv") as f:
@@ -139,15 +142,17 @@ def katz(k1, n1, k0, n0):
 
 
 def share_row(k, n, rk, rn, small=20):
-    """The columns every share table adds from n, total, reference_n, reference_total."""
+    """The columns every share table adds from n, total, reference_n, reference_total. A
+    reference of None is a group with no row of its own (no search of the reference group under
+    the power): reference_share and the ratio are null, and small_numbers looks at n only."""
     s, lo, hi = wilson(k, n)
-    ratio, rlo, rhi = katz(k, n, rk, rn)
+    ratio, rlo, rhi = (None, None, None) if rn is None else katz(k, n, rk, rn)
     return {
         "n": k, "total": n, "reference_n": rk, "reference_total": rn,
         "share": s, "share_ci_low": lo, "share_ci_high": hi,
-        "reference_share": None if rn == 0 else rk / rn,
+        "reference_share": None if not rn else rk / rn,
         "share_ratio": ratio, "share_ratio_ci_low": rlo, "share_ratio_ci_high": rhi,
-        "small_numbers": n < small or rn < small,
+        "small_numbers": n < small or (rn is not None and rn < small),
     }
 
 
@@ -170,34 +175,47 @@ def rates():
     FY2425 = {"merseyside": 1, "dorset": 0}
     FY2526 = {"merseyside": 1, "dorset": 2}
     CY2025 = {"merseyside": 2, "dorset": 2}
+    FY, CY = "financial_year", "calendar_year"
     rows = [
-        # area, period_type, period, search_group, ethnicity, searches, months
-        ("merseyside", "financial_year", "2024/25", "all", "Black", 2, {"merseyside": 1}),
-        ("merseyside", "financial_year", "2024/25", "drugs", "Black", 1, {"merseyside": 1}),
-        ("merseyside", "financial_year", "2024/25", "all", "Not stated", 1, {"merseyside": 1}),
-        ("merseyside", "financial_year", "2024/25", "all", "Missing", 1, {"merseyside": 1}),
-        ("merseyside", "financial_year", "2024/25", "all", "All", 6, {"merseyside": 1}),
-        ("merseyside", "financial_year", "2025/26", "all", "White", 18, {"merseyside": 1}),
-        ("merseyside", "calendar_year", "2025", "all", "White", 20, {"merseyside": 2}),
-        ("merseyside", "financial_year", "2025/26", "stolen_goods", "Asian", 1, {"merseyside": 1}),
-        ("merseyside", "financial_year", "2025/26", "stolen_goods", "Black", 0, {"merseyside": 1}),
-        ("merseyside", "month", "2025-04", "weapons", "White", 6, {"merseyside": 1}),
-        ("dorset", "financial_year", "2025/26", "all", "White", 0, {"dorset": 2}),
-        ("dorset", "financial_year", "2025/26", "all", "Black", 1, {"dorset": 2}),
-        ("dorset", "financial_year", "2025/26", "stolen_goods", "Asian", 0, {"dorset": 2}),
-        ("dorset", "month", "2025-05", "all", "All", 0, {"dorset": 1}),
-        ("england-and-wales", "financial_year", "2024/25", "all", "White", 2, FY2425),
-        ("england-and-wales", "financial_year", "2025/26", "all", "Black", 2, FY2526),
-        ("england-and-wales", "calendar_year", "2025", "all", "All", 30, CY2025),
-        ("england-and-wales", "month", "2025-03", "drugs", "All", 5, {"merseyside": 1, "dorset": 0}),
+        # area, period_type, period, search_group, power, ethnicity, searches, months
+        ("merseyside", FY, "2024/25", "all", "all", "Black", 2, {"merseyside": 1}),
+        ("merseyside", FY, "2024/25", "drugs", "all", "Black", 1, {"merseyside": 1}),
+        ("merseyside", FY, "2024/25", "all", "all", "Not stated", 1, {"merseyside": 1}),
+        ("merseyside", FY, "2024/25", "all", "all", "Missing", 1, {"merseyside": 1}),
+        ("merseyside", FY, "2024/25", "all", "all", "All", 6, {"merseyside": 1}),
+        ("merseyside", FY, "2025/26", "all", "all", "White", 18, {"merseyside": 1}),
+        ("merseyside", CY, "2025", "all", "all", "White", 20, {"merseyside": 2}),
+        ("merseyside", FY, "2025/26", "stolen_goods", "all", "Asian", 1, {"merseyside": 1}),
+        ("merseyside", FY, "2025/26", "stolen_goods", "all", "Black", 0, {"merseyside": 1}),
+        ("merseyside", "month", "2025-04", "weapons", "all", "White", 6, {"merseyside": 1}),
+        ("dorset", FY, "2025/26", "all", "all", "White", 0, {"dorset": 2}),
+        ("dorset", FY, "2025/26", "all", "all", "Black", 1, {"dorset": 2}),
+        ("dorset", FY, "2025/26", "stolen_goods", "all", "Asian", 0, {"dorset": 2}),
+        ("dorset", "month", "2025-05", "all", "all", "All", 0, {"dorset": 1}),
+        ("england-and-wales", FY, "2024/25", "all", "all", "White", 2, FY2425),
+        ("england-and-wales", FY, "2025/26", "all", "all", "Black", 2, FY2526),
+        ("england-and-wales", CY, "2025", "all", "all", "All", 30, CY2025),
+        ("england-and-wales", "month", "2025-03", "drugs", "all", "All", 5, {"merseyside": 1, "dorset": 0}),
+        # By power (search_group all), over the area-period's own exposure.
+        ("merseyside", FY, "2024/25", "all", "cjpo_s60", "Black", 1, {"merseyside": 1}),
+        ("merseyside", FY, "2024/25", "all", "cjpo_s60", "White", 0, {"merseyside": 1}),
+        ("merseyside", FY, "2024/25", "all", "suspicion_required", "All", 5, {"merseyside": 1}),
+        ("merseyside", FY, "2025/26", "all", "pace_s1", "White", 8, {"merseyside": 1}),
+        ("merseyside", FY, "2025/26", "all", "pace_s1", "Asian", 1, {"merseyside": 1}),
+        ("merseyside", CY, "2025", "all", "misuse_of_drugs_s23", "All", 17, {"merseyside": 2}),
+        ("dorset", FY, "2025/26", "all", "no_suspicion_required", "Black", 1, {"dorset": 2}),
+        ("dorset", FY, "2025/26", "all", "cjpo_s60", "White", 0, {"dorset": 2}),
+        ("england-and-wales", FY, "2025/26", "all", "cjpo_s60", "Black", 1, FY2526),
+        ("england-and-wales", CY, "2025", "all", "cjpo_s60", "All", 2, CY2025),
     ]
     out = []
-    for area, ptype, period, group, eth, n, months in rows:
+    for area, ptype, period, group, power, eth, n, months in rows:
         population, fmc, e = exposure(eth, months)
         r, lo, hi = rate(n, e)
         out.append({
             "area": area, "period_type": ptype, "period": period, "search_group": group,
-            "ethnicity": eth, "census": CENSUS,
+            "power": power, "ethnicity": eth, "census": CENSUS,
+            "no_suspicion_power": power in NO_SUSPICION,
             "no_population": e is None, "small_denominator": False,
             "no_resident_population": False, "resident_denominator_unsuitable": False,
             "small_numbers": n < 20,
@@ -208,23 +226,31 @@ def rates():
 
 
 def disparity():
+    FY = ("financial_year", "2025/26")
+    BOTH = {"merseyside": 2, "dorset": 1}
     rows = [
-        # area, period_type, period, search_group, ethnicity, months covered,
+        # area, period_type, period, search_group, power, ethnicity, months covered,
         # searches, reference searches, all, not stated + missing, fallback, fallback reference
-        ("merseyside", "financial_year", "2025/26", "all", "Black", {"merseyside": 2}, 3, 4, 13, 4, 5, 5),
-        ("merseyside", "financial_year", "2025/26", "all", "Mixed", {"merseyside": 2}, 0, 4, 13, 4, 0, 5),
-        ("merseyside", "financial_year", "2025/26", "all", "Other", {"merseyside": 2}, 1, 4, 13, 4, 1, 5),
-        ("merseyside", "financial_year", "2025/26", "drugs", "Black", {"merseyside": 2}, 2, 4, 12, 4, 4, 5),
-        ("merseyside", "month", "2025-04", "all", "Black", {"merseyside": 1}, 2, 3, 10, 4, 4, 4),
-        ("merseyside", "financial_year", "2025/26", "weapons", "Black", {"merseyside": 2}, 1, 0, 1, 0, 1, 0),
-        ("merseyside", "financial_year", "2025/26", "weapons", "Asian", {"merseyside": 2}, 0, 0, 1, 0, 0, 0),
-        ("dorset", "financial_year", "2025/26", "all", "Black", {"dorset": 1}, 1, 0, 2, 1, 1, 1),
-        ("dorset", "financial_year", "2025/26", "all", "Mixed", {"dorset": 1}, 0, 0, 2, 1, 0, 1),
-        ("england-and-wales", "financial_year", "2025/26", "all", "Black", {"merseyside": 2, "dorset": 1}, 4, 4, 15, 5, 6, 6),
-        ("england-and-wales", "calendar_year", "2025", "all", "Asian", {"merseyside": 2, "dorset": 1}, 1, 4, 15, 5, 1, 6),
+        ("merseyside", *FY, "all", "all", "Black", {"merseyside": 2}, 3, 4, 13, 4, 5, 5),
+        ("merseyside", *FY, "all", "all", "Mixed", {"merseyside": 2}, 0, 4, 13, 4, 0, 5),
+        ("merseyside", *FY, "all", "all", "Other", {"merseyside": 2}, 1, 4, 13, 4, 1, 5),
+        ("merseyside", *FY, "drugs", "all", "Black", {"merseyside": 2}, 2, 4, 12, 4, 4, 5),
+        ("merseyside", "month", "2025-04", "all", "all", "Black", {"merseyside": 1}, 2, 3, 10, 4, 4, 4),
+        ("merseyside", *FY, "weapons", "all", "Black", {"merseyside": 2}, 1, 0, 1, 0, 1, 0),
+        ("merseyside", *FY, "weapons", "all", "Asian", {"merseyside": 2}, 0, 0, 1, 0, 0, 0),
+        ("dorset", *FY, "all", "all", "Black", {"dorset": 1}, 1, 0, 2, 1, 1, 1),
+        ("dorset", *FY, "all", "all", "Mixed", {"dorset": 1}, 0, 0, 2, 1, 0, 1),
+        ("england-and-wales", *FY, "all", "all", "Black", BOTH, 4, 4, 15, 5, 6, 6),
+        ("england-and-wales", "calendar_year", "2025", "all", "all", "Asian", BOTH, 1, 4, 15, 5, 1, 6),
+        # By power: row 12 is the only section 60 search.
+        ("merseyside", *FY, "all", "cjpo_s60", "Black", {"merseyside": 2}, 1, 0, 1, 0, 1, 0),
+        ("merseyside", *FY, "all", "cjpo_s60", "Mixed", {"merseyside": 2}, 0, 0, 1, 0, 0, 0),
+        ("merseyside", "calendar_year", "2025", "all", "no_suspicion_required", "Black", {"merseyside": 2}, 1, 0, 1, 0, 1, 0),
+        ("merseyside", *FY, "all", "suspicion_required", "Black", {"merseyside": 2}, 2, 4, 12, 4, 4, 5),
+        ("england-and-wales", *FY, "all", "misuse_of_drugs_s23", "Black", BOTH, 3, 4, 14, 5, 5, 6),
     ]
     out = []
-    for area, ptype, period, group, eth, months, n1, n0, everyone, u, f1, f0 in rows:
+    for area, ptype, period, group, power, eth, months, n1, n0, everyone, u, f1, f0 in rows:
         _, _, e1 = exposure(eth, months)
         _, _, e0 = exposure("White", months)
         r1, r0 = rate(n1, e1), rate(n0, e0)
@@ -236,8 +262,8 @@ def disparity():
 
         out.append({
             "area": area, "period_type": ptype, "period": period, "search_group": group,
-            "ethnicity": eth, "reference_ethnicity": "White", "census": CENSUS,
-            "no_population": False,
+            "power": power, "ethnicity": eth, "reference_ethnicity": "White", "census": CENSUS,
+            "no_population": False, "no_suspicion_power": power in NO_SUSPICION,
             "undefined_ratio": n1 == 0 and n0 == 0, "infinite_ratio": n1 > 0 and n0 == 0,
             "small_numbers": n1 < 10 or n0 < 10,
             "searches": n1, "exposure": e1, "reference_searches": n0, "reference_exposure": e0,
@@ -268,54 +294,77 @@ def shares(keys, rows):
             k["excluded"] = excluded
         else:
             n, total, rn, rt = counts
+        if "power" in k:
+            k["no_suspicion_power"] = k["power"] in NO_SUSPICION
         k.update(share_row(n, total, rn, rt))
         out.append(k)
     return out
 
 
 def outcomes():
-    keys = ["area", "period_type", "period", "ethnicity", "outcome_class"]
+    keys = ["area", "period_type", "period", "power", "ethnicity", "outcome_class"]
     fy = ("financial_year", "2025/26")
+    jun = ("month", "2025-06")
     return shares(keys, [
-        ("merseyside", *fy, "Black", "arrest", 2, 4, 1, 6),
-        ("merseyside", *fy, "Black", "out_of_court", 1, 4, 2, 6),
-        ("merseyside", *fy, "Black", "penalty_notice", 1, 4, 0, 6),
-        ("merseyside", *fy, "Black", "caution", 0, 4, 0, 6),
-        ("merseyside", *fy, "Black", "community_resolution", 0, 4, 1, 6),
-        ("merseyside", *fy, "White", "unknown", 1, 6, 1, 6),
-        ("merseyside", *fy, "Asian", "out_of_court", 1, 2, 2, 6),
-        ("merseyside", *fy, "All", "no_further_action", 5, 14, 2, 6),
-        ("merseyside", *fy, "Missing", "no_further_action", 1, 1, 2, 6),
-        ("merseyside", *fy, "Not stated", "summons_or_charge", 0, 1, 0, 6),
-        ("merseyside", "month", "2025-06", "White", "out_of_court", 2, 6, 2, 6),
-        ("england-and-wales", *fy, "White", "arrest", 2, 7, 2, 7),
-        ("england-and-wales", "month", "2025-06", "Black", "no_further_action", 2, 5, 2, 7),
-        ("england-and-wales", "calendar_year", "2025", "All", "out_of_court", 4, 16, 2, 7),
-        ("dorset", *fy, "Black", "no_further_action", 1, 1, 0, 1),
+        ("merseyside", *fy, "all", "Black", "arrest", 2, 4, 1, 6),
+        ("merseyside", *fy, "all", "Black", "out_of_court", 1, 4, 2, 6),
+        ("merseyside", *fy, "all", "Black", "penalty_notice", 1, 4, 0, 6),
+        ("merseyside", *fy, "all", "Black", "caution", 0, 4, 0, 6),
+        ("merseyside", *fy, "all", "Black", "community_resolution", 0, 4, 1, 6),
+        ("merseyside", *fy, "all", "White", "unknown", 1, 6, 1, 6),
+        ("merseyside", *fy, "all", "Asian", "out_of_court", 1, 2, 2, 6),
+        ("merseyside", *fy, "all", "All", "no_further_action", 5, 14, 2, 6),
+        ("merseyside", *fy, "all", "Missing", "no_further_action", 1, 1, 2, 6),
+        ("merseyside", *fy, "all", "Not stated", "summons_or_charge", 0, 1, 0, 6),
+        ("merseyside", *jun, "all", "White", "out_of_court", 2, 6, 2, 6),
+        ("england-and-wales", *fy, "all", "White", "arrest", 2, 7, 2, 7),
+        ("england-and-wales", *jun, "all", "Black", "no_further_action", 2, 6, 2, 7),
+        ("england-and-wales", "calendar_year", "2025", "all", "All", "out_of_court", 4, 17, 2, 7),
+        ("dorset", *fy, "all", "Black", "no_further_action", 1, 2, 0, 1),
+        # By power. dorset's section 60 search (Black, arrest) has no White search beside it:
+        # no reference row.
+        ("dorset", *fy, "cjpo_s60", "Black", "arrest", 1, 1, None, None),
+        ("dorset", *fy, "cjpo_s60", "All", "no_further_action", 0, 1, None, None),
+        ("dorset", *fy, "suspicion_required", "Black", "no_further_action", 1, 1, 0, 1),
+        ("england-and-wales", *fy, "no_suspicion_required", "Black", "arrest", 1, 1, None, None),
+        ("merseyside", *fy, "misuse_of_drugs_s23", "Black", "arrest", 2, 4, 1, 6),
+        # Power rows are by year only; one month of data, so 2025 holds June.
+        ("england-and-wales", "calendar_year", "2025", "misuse_of_drugs_s23", "Black", "no_further_action", 2, 5, 2, 7),
     ])
 
 
 def find_rates():
-    keys = ["area", "period_type", "period", "search_group", "ethnicity", "measure"]
+    keys = ["area", "period_type", "period", "search_group", "power", "ethnicity", "measure"]
     fy = ("financial_year", "2025/26")
+    jun = ("month", "2025-06")
     L, A = "outcome_linked", "outcome_other_than_nfa"
     return shares(keys, [
         # ..., n, total, excluded, reference_n, reference_total
-        ("merseyside", *fy, "all", "White", L, 1, 4, 2, 1, 4),
-        ("merseyside", *fy, "all", "White", A, 3, 5, 1, 3, 5),
-        ("merseyside", *fy, "all", "Black", L, 2, 3, 0, 1, 4),
-        ("merseyside", *fy, "all", "Black", A, 2, 3, 0, 3, 5),
-        ("merseyside", *fy, "all", "Asian", L, 0, 1, 0, 1, 4),
-        ("merseyside", *fy, "all", "Missing", L, 1, 1, 0, 1, 4),
-        ("merseyside", *fy, "all", "All", L, 4, 9, 2, 1, 4),
-        ("merseyside", *fy, "drugs", "White", L, 1, 3, 1, 1, 3),
-        ("merseyside", *fy, "weapons", "White", L, 0, 1, 1, 0, 1),
-        ("merseyside", *fy, "weapons", "Black", A, 1, 1, 0, 1, 1),
-        ("dorset", *fy, "all", "White", L, 0, 0, 2, 0, 0),
-        ("dorset", *fy, "all", "Black", A, 0, 1, 0, 1, 2),
-        ("england-and-wales", *fy, "all", "Black", L, 2, 3, 1, 1, 4),
-        ("england-and-wales", *fy, "all", "All", A, 7, 13, 1, 4, 7),
-        ("england-and-wales", "month", "2025-06", "all", "White", A, 4, 7, 1, 4, 7),
+        ("merseyside", *fy, "all", "all", "White", L, 1, 4, 2, 1, 4),
+        ("merseyside", *fy, "all", "all", "White", A, 3, 5, 1, 3, 5),
+        ("merseyside", *fy, "all", "all", "Black", L, 2, 3, 0, 1, 4),
+        ("merseyside", *fy, "all", "all", "Black", A, 2, 3, 0, 3, 5),
+        ("merseyside", *fy, "all", "all", "Asian", L, 0, 1, 0, 1, 4),
+        ("merseyside", *fy, "all", "all", "Missing", L, 1, 1, 0, 1, 4),
+        ("merseyside", *fy, "all", "all", "All", L, 4, 9, 2, 1, 4),
+        ("merseyside", *fy, "drugs", "all", "White", L, 1, 3, 1, 1, 3),
+        ("merseyside", *fy, "weapons", "all", "White", L, 0, 1, 1, 0, 1),
+        ("merseyside", *fy, "weapons", "all", "Black", A, 1, 1, 0, 1, 1),
+        ("dorset", *fy, "all", "all", "White", L, 0, 0, 2, 0, 0),
+        ("dorset", *fy, "all", "all", "Black", A, 0, 1, 0, 1, 2),
+        ("england-and-wales", *fy, "all", "all", "Black", L, 2, 3, 1, 1, 4),
+        ("england-and-wales", *fy, "all", "all", "All", A, 7, 13, 1, 4, 7),
+        ("england-and-wales", *jun, "all", "all", "White", A, 4, 7, 1, 4, 7),
+        # By power: the section 60 searches are rows 4, 6 (White) and 8 (Black).
+        ("merseyside", *fy, "all", "cjpo_s60", "White", L, 0, 1, 1, 0, 1),
+        ("merseyside", *fy, "all", "cjpo_s60", "White", A, 1, 1, 1, 1, 1),
+        ("merseyside", *fy, "all", "cjpo_s60", "Black", L, 1, 1, 0, 0, 1),
+        ("merseyside", *fy, "all", "cjpo_s60", "Black", A, 1, 1, 0, 1, 1),
+        ("merseyside", *fy, "all", "no_suspicion_required", "All", L, 1, 2, 1, 0, 1),
+        ("merseyside", *fy, "all", "suspicion_required", "White", L, 1, 3, 1, 1, 3),
+        ("england-and-wales", *fy, "all", "misuse_of_drugs_s23", "All", A, 5, 11, 0, 3, 6),
+        # Power rows are by year only; one month of data, so 2025 holds June.
+        ("england-and-wales", "calendar_year", "2025", "all", "cjpo_s60", "White", A, 1, 1, 1, 1, 1),
     ])
 
 
@@ -485,7 +534,8 @@ def location_coverage_rates():
         out.append({
             "area_type": "local_authority", "area": code, "area_name": name,
             "force": "merseyside", "period_type": ptype, "period": period,
-            "search_group": "all", "ethnicity": eth, "low_location_coverage": low,
+            "search_group": "all", "power": "all", "no_suspicion_power": False,
+            "ethnicity": eth, "low_location_coverage": low,
             "searches": n, "population": lad_pop(code, eth), "force_months_covered": 1,
             "exposure": e, "rate_per_1000": r, "rate_ci_low": lo, "rate_ci_high": hi,
         })

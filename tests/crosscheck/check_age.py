@@ -38,16 +38,13 @@ files:
    strata) with their Fay-Feuer intervals and the standardised ratio to White with its
    log-normal interval on the rows with age_band `all` (sex `all` and each sex).
 
-The label rules (broad ethnic group, outcome class, search group) are written out below from
-src/reference/vocab.rs, the project's authoritative list. Stops at the first mismatch.
+The raw files are read, and the label rules (broad ethnic group, outcome class, search group)
+copied from src/reference/vocab.rs, the project's authoritative list, in rawfiles.py. Stops at
+the first mismatch.
 """
 import csv
 import functools
-import gzip
-import io
-import json
 import math
-import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -55,15 +52,15 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-FIXTURES = ROOT / "fixtures" / "police_uk"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rawfiles import (  # noqa: E402
+    EW, FIXTURES, GROUPS, ROOT, Z, areas_of, check_inputs, compare, ethnicity, fail, keyed,
+    missing, outcome_class, periods_of, raw_files, raw_records, same_keys, search_group, table,
+    territorial_forces, wilson,
+)
+
 AGE_CSV = ROOT.parent / "shared" / "data" / "geography" / "census2021_eth_sex_age" / \
     "census2021_eth5_sex_age13_pfa22.csv"
-Z = 1.959963984540054
-TOL = 1e-6
-EW = "england-and-wales"
-GROUPS = ["Asian", "Black", "Mixed", "White", "Other"]
 SEXES = ["Female", "Male"]
 BANDS = ["under 25", "25-34", "over 34"]
 # Census 2021 13 bands and police ranges -> the bands both can be summed into.
@@ -73,85 +70,7 @@ CENSUS_BAND = {**{b: "under 25" for b in ("0-15", "16-19", "20-21", "22-24")},
                                          "65+")}}
 POLICE_BAND = {"under 10": "under 25", "10-17": "under 25", "18-24": "under 25",
                "25-34": "25-34", "over 34": "over 34"}
-
-# ---------------------------------------------------------------------------------------------
-# Labels (src/reference/vocab.rs).
-
-ETHNICITY = {
-    "White - English/Welsh/Scottish/Northern Irish/British": "White",
-    "White - Irish": "White",
-    "White - Gypsy or Irish Traveller": "White",
-    "White - Roma": "White",
-    "White - Any other White background": "White",
-    "Mixed/Multiple ethnic groups - White and Black Caribbean": "Mixed",
-    "Mixed/Multiple ethnic groups - White and Black African": "Mixed",
-    "Mixed/Multiple ethnic groups - White and Asian": "Mixed",
-    "Mixed/Multiple ethnic groups - Any other Mixed/Multiple ethnic background": "Mixed",
-    "Asian/Asian British - Indian": "Asian",
-    "Asian/Asian British - Pakistani": "Asian",
-    "Asian/Asian British - Bangladeshi": "Asian",
-    "Asian/Asian British - Chinese": "Asian",
-    "Asian/Asian British - Any other Asian background": "Asian",
-    "Black/African/Caribbean/Black British - African": "Black",
-    "Black/African/Caribbean/Black British - Caribbean": "Black",
-    "Black/African/Caribbean/Black British - Any other Black/African/Caribbean background":
-        "Black",
-    "Other ethnic group - Arab": "Other",
-    "Other ethnic group - Any other ethnic group": "Other",
-    "Other ethnic group - Not stated": "Not stated",
-    "White - White British (W1)": "White",
-    "White - White Irish (W2)": "White",
-    "White - Any other White ethnic background (W9)": "White",
-    "Mixed - White and Black Caribbean (M1)": "Mixed",
-    "Mixed - White and Black African (M2)": "Mixed",
-    "Mixed - White and Asian (M3)": "Mixed",
-    "Mixed - Any other Mixed ethnic background (M9)": "Mixed",
-    "Asian or Asian British - Indian (A1)": "Asian",
-    "Asian or Asian British - Pakistani (A2)": "Asian",
-    "Asian or Asian British - Bangladeshi (A3)": "Asian",
-    "Asian or Asian British - Any other Asian ethnic background (A9)": "Asian",
-    "Black or Black British - Caribbean (B1)": "Black",
-    "Black or Black British - African (B2)": "Black",
-    "Black or Black British - Any other Black ethnic background (B9)": "Black",
-    # Chinese sat with "other" in the old police grouping; the Census puts it under Asian.
-    "Chinese or other ethnic group - Chinese (O1)": "Asian",
-    "Chinese or other ethnic group - Any other ethnic group (O9)": "Other",
-    "Not Stated (NS)": "Not stated",
-}
-PREFIX = {"White": "White", "Mixed": "Mixed", "Mixed/Multiple ethnic groups": "Mixed",
-          "Asian or Asian British": "Asian", "Asian/Asian British": "Asian",
-          "Black or Black British": "Black", "Black/African/Caribbean/Black British": "Black",
-          "Other ethnic group": "Other"}
-
-
-def ethnicity(label):
-    if not label:
-        return "Missing"
-    if label in ETHNICITY:
-        return ETHNICITY[label]
-    # A label not seen before counts in the group its heading names, else as missing.
-    return PREFIX.get(label.split(" - ")[0], "Missing")
-
-
-OUTCOME = {
-    "A no further action disposal": "no_further_action",
-    "Arrest": "arrest",
-    "Community resolution": "community_resolution",
-    "Khat or Cannabis warning": "cannabis_or_khat_warning",
-    "Penalty Notice for Disorder": "penalty_notice",
-    "Summons / charged by post": "summons_or_charge",
-    "Caution (simple or conditional)": "caution",
-    "Nothing found - no further action": "no_further_action",
-    "Suspect arrested": "arrest",
-    "Offender given drugs possession warning": "cannabis_or_khat_warning",
-    "Offender given penalty notice": "penalty_notice",
-    "Local resolution": "community_resolution",
-    "Suspect summonsed to court": "summons_or_charge",
-    "Offender cautioned": "caution",
-    "Article found - Detailed outcome unavailable": "other",
-    "Suspected psychoactive substances seized - No further action": "no_further_action",
-    "false": "no_further_action",
-}
+# Outcome classes (rawfiles.outcome_class) and the table column of each.
 CLASSES = ["no_further_action", "cannabis_or_khat_warning", "penalty_notice",
            "community_resolution", "caution", "arrest", "summons_or_charge", "other", "unknown"]
 DIVERTED = ["cannabis_or_khat_warning", "penalty_notice", "community_resolution", "caution"]
@@ -159,103 +78,11 @@ COLUMN_OF_CLASS = {c: c for c in CLASSES} | {"other": "other_outcome",
                                               "unknown": "unknown_outcome"}
 
 
-def outcome_class(label):
-    if not label:
-        return "unknown"
-    return OUTCOME.get(label, "other")
-
-
-def search_group(obj, law):
-    if obj in ("Controlled drugs", "Psychoactive substances"):
-        return "drugs"
-    if obj in ("Offensive weapons", "Firearms", "Anything to threaten or harm anyone"):
-        return "weapons"
-    if obj == "Stolen goods":
-        return "stolen_goods"
-    if obj == "Article for use in theft":
-        return "going_equipped"
-    if obj == "Articles for use in criminal damage":
-        return "criminal_damage"
-    if obj == "Fireworks":
-        return "fireworks"
-    if obj in ("", "Evidence of offences under the Act", "Detailed object of search unavailable"):
-        if law in ("Misuse of Drugs Act 1971 (section 23)",
-                   "Psychoactive Substances Act 2016 (s36(2))",
-                   "Psychoactive Substances Act 2016 (s37(2))"):
-            return "drugs"
-        if law in ("Firearms Act 1968 (section 47)",
-                   "Criminal Justice and Public Order Act 1994 (section 60)",
-                   "Criminal Justice Act 1988 (section 139B)"):
-            return "weapons"
-        if law in ("", "Police and Criminal Evidence Act 1984 (section 1)"):
-            return "unknown"
-        return "other"
-    return "other"
-
-
 # ---------------------------------------------------------------------------------------------
 # Raw files.
 
-CSV_NAME = re.compile(r"^(\d{4}-\d{2})-(.+)-stop-and-search\.csv(\.gz)?$")
-JSON_NAME = re.compile(r"^stops-force_(.+)_(\d{4}-\d{2})\.json(\.gz)?$")
-
-
-def read_bytes(path):
-    raw = path.read_bytes()
-    return gzip.decompress(raw) if path.suffix == ".gz" else raw
-
-
-def decode(raw):
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
-
-
-def json_label(value):
-    if value is None:
-        return ""
-    if value is True:
-        return "True"
-    if value is False:
-        return "False"
-    return str(value)
-
-
-def raw_files(root):
-    """(force, month, path, kind) of every raw file under root."""
-    out = []
-    for path in sorted(root.rglob("*")):
-        if m := CSV_NAME.match(path.name):
-            out.append((m.group(2), m.group(1), path, "csv"))
-        elif m := JSON_NAME.match(path.name):
-            out.append((m.group(1), m.group(2), path, "json"))
-    return out
-
-
-def raw_records(path, kind):
-    """(self-defined ethnicity, gender, age range, object, legislation, outcome) per row,
-    trimmed (an empty field is "")."""
-    if kind == "csv":
-        for r in csv.DictReader(io.StringIO(decode(read_bytes(path)), newline="")):
-            yield tuple((r.get(c) or "").strip() for c in (
-                "Self-defined ethnicity", "Gender", "Age range", "Object of search",
-                "Legislation", "Outcome"))
-    else:
-        for r in json.loads(read_bytes(path)):
-            outcome = r.get("outcome")
-            outcome = "false" if outcome is False else json_label(outcome)
-            if not outcome.strip():
-                outcome = json_label((r.get("outcome_object") or {}).get("name"))
-            yield tuple(json_label(r.get(k)).strip() for k in (
-                "self_defined_ethnicity", "gender", "age_range", "object_of_search",
-                "legislation")) + (outcome.strip(),)
-
-
-def periods_of(month):
-    y, m = int(month[:4]), int(month[5:7])
-    start = y if m >= 4 else y - 1
-    return [("financial_year", f"{start}/{(start + 1) % 100:02d}"), ("calendar_year", str(y))]
+COLUMNS = ("Self-defined ethnicity", "Gender", "Age range", "Object of search", "Legislation",
+           "Outcome")
 
 
 class Raw:
@@ -273,7 +100,7 @@ class Raw:
                 fail(f"two raw files for {force} {month}: this check assumes one")
             self.files.add((force, month))
             n_rows, with_age, with_sex = 0, 0, 0
-            for sde, sex, age, obj, law, outcome in raw_records(path, kind):
+            for sde, sex, age, obj, law, outcome in raw_records(path, kind, COLUMNS):
                 n_rows += 1
                 with_age += age != ""
                 with_sex += sex != ""
@@ -300,38 +127,8 @@ class Raw:
                 for ptype, period in periods_of(month) for area in areas_of(force, territorial)}
 
 
-def areas_of(force, territorial):
-    return [force, EW] if force in territorial else [force]
-
-
 # ---------------------------------------------------------------------------------------------
 # Statistics, from the formulas.
-
-
-def fail(message):
-    sys.exit(f"MISMATCH: {message}")
-
-
-def missing(x):
-    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
-
-
-def close(a, b):
-    if missing(a) or missing(b):
-        return missing(a) and missing(b)
-    return abs(a - b) <= TOL * max(abs(a), abs(b)) or abs(a - b) < 1e-12
-
-
-def wilson(k, n):
-    if n == 0:
-        return None, None, None
-    p = k / n
-    centre = p + Z * Z / (2 * n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
-    denom = 1 + Z * Z / n
-    low = 0.0 if k == 0 else max((centre - half) / denom, 0.0)
-    high = 1.0 if k == n else min((centre + half) / denom, 1.0)
-    return p, low, high
 
 
 def katz(k1, n1, k0, n0):
@@ -380,40 +177,13 @@ def standardised_ratio(d1, v1, d0, v0):
     return r, r * math.exp(-Z * se), r * math.exp(Z * se)
 
 
-def compare(table, key, column, want, got):
-    if isinstance(want, bool) or isinstance(want, int):
-        ok = (not missing(got)) and want == got
-    else:
-        ok = close(want, got)
-    if not ok:
-        fail(f"{table} {key}: {column} is {got}, the raw files give {want}")
-
-
 # ---------------------------------------------------------------------------------------------
 # The program's tables.
 
 
 def program(out, name, keys):
-    df = pd.read_parquet(Path(out) / "tables" / f"{name}.parquet")
-    df = df[df.area_type.isin(["force", "country"])]
-    df = df[df.period_type.isin(["financial_year", "calendar_year"])]
-    for k in keys:
-        df[k] = df[k].astype(str)
-    rows = {}
-    for r in df.to_dict("records"):
-        key = tuple(r[k] for k in keys)
-        if key in rows:
-            fail(f"{name}: two rows for {key}")
-        rows[key] = r
-    return rows
-
-
-def same_keys(table, want, got):
-    extra, lacking = set(got) - set(want), set(want) - set(got)
-    if extra:
-        fail(f"{table}: {len(extra)} rows the raw files do not give, e.g. {sorted(extra)[:3]}")
-    if lacking:
-        fail(f"{table}: {len(lacking)} rows missing, e.g. {sorted(lacking)[:3]}")
+    """{key: row} of a table's force and country rows by financial and calendar year."""
+    return keyed(name, table(out, name), keys)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -713,27 +483,6 @@ def recording_months(raw):
 
 
 # ---------------------------------------------------------------------------------------------
-
-
-def territorial_forces():
-    """data.police.uk force id -> PFA code, from the bundled crosswalk (not the Rust table)."""
-    with open(ROOT / "fixtures/population/ho_ss20_totals_ye_mar2025_unverified.csv") as f:
-        pfa = {r["force_id"]: r["pfa_code"] for r in csv.DictReader(f) if r["pfa_code"]}
-    assert len(pfa) == 43 and "btp" not in pfa, sorted(pfa)
-    return pfa
-
-
-def check_inputs(out, raw):
-    """The program read the same files and kept every row."""
-    manifest = json.loads((Path(out) / "manifest.json").read_text())
-    read = {(s["force"], s["month"]) for s in manifest["sources"] if s["status"] == "read"}
-    if read != raw.files:
-        fail(f"the run read other files: only the run {sorted(read - raw.files)[:3]}, "
-             f"only the raw directory {sorted(raw.files - read)[:3]}")
-    kept = sum(s["rows_kept"] for s in manifest["sources"] if s["status"] == "read")
-    if kept != raw.rows:
-        fail(f"the run kept {kept} rows, the raw files have {raw.rows}")
-    print(f"inputs: {len(raw.files)} raw files, {raw.rows:,} rows, as the run read them")
 
 
 def run(out, raw_dir, age_csv):

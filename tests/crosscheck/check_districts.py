@@ -194,7 +194,8 @@ def year(out, data):
     disparity = pd.read_parquet(Path(out) / "tables" / "disparity.parquet")
     dis = disparity[(disparity.area_type == "local_authority")
                     & (disparity.period_type == "financial_year") & (disparity.period == "2020/21")
-                    & (disparity.search_group == "all") & (disparity.ethnicity == "Black")]
+                    & (disparity.search_group == "all") & (disparity.power == "all")
+                    & (disparity.ethnicity == "Black")]
     top = dis.sort_values(["rate_ratio", "area"], ascending=[False, True]).head(10)
     # Liverpool, Leeds, Birmingham, Bristol, Cardiff.
     chosen = ["E08000012", "E08000035", "E08000025", "E06000023", "W06000015"]

@@ -63,7 +63,7 @@ population, = con.execute(
 rate, = con.execute(
     f"""SELECT rate_per_1000 FROM '{tables / 'rates.parquet'}'
         WHERE area = 'metropolitan' AND period = '2022-09' AND search_group = 'all'
-        AND ethnicity = 'Black'"""
+        AND power = 'all' AND ethnicity = 'Black'"""
 ).fetchone()
 assert abs(rate - 1000 * black / (population / 12)) < 1e-9, (rate, black, population)
 print(f"rates: Met 2022-09 Black {black} / ({population} / 12) x 1000 = {rate:.4f}, as DuckDB recomputes")

@@ -83,6 +83,27 @@ impl Values {
 
 /// Runs the case in `tests/cases/<table>/` and checks every row of its expected.csv.
 fn case(table_name: &str) {
+    let (dir, _tmp, out) = run_case(table_name);
+    compare(
+        table_name,
+        &table(&out, table_name),
+        &dir.join("expected.csv"),
+    );
+    // `expected.<other table>.csv`: rows of another table of the same run.
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(other) = name
+            .strip_prefix("expected.")
+            .and_then(|n| n.strip_suffix(".csv"))
+        {
+            compare(other, &table(&out, other), &dir.join(&name));
+        }
+    }
+}
+
+/// Runs the binary on the case's input; returns the case folder, the temporary folder that
+/// holds the output (dropped with it) and the output folder.
+fn run_case(table_name: &str) -> (std::path::PathBuf, tempfile::TempDir, std::path::PathBuf) {
     let dir = root().join("tests/cases").join(table_name);
     let tmp = tempdir();
     let out = tmp.path().join("out");
@@ -100,21 +121,7 @@ fn case(table_name: &str) {
     ];
     args.extend(extra.lines().map(str::trim).filter(|l| !l.is_empty()));
     run_ok(&dir, &args, 0);
-    compare(
-        table_name,
-        &table(&out, table_name),
-        &dir.join("expected.csv"),
-    );
-    // `expected.<other table>.csv`: rows of another table of the same run.
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if let Some(other) = name
-            .strip_prefix("expected.")
-            .and_then(|n| n.strip_suffix(".csv"))
-        {
-            compare(other, &table(&out, other), &dir.join(&name));
-        }
-    }
+    (dir, tmp, out)
 }
 
 fn compare(name: &str, df: &DataFrame, expected: &Path) {
@@ -162,6 +169,91 @@ fn compare(name: &str, df: &DataFrame, expected: &Path) {
 #[test]
 fn rates_case() {
     case("rates");
+}
+
+/// What expected.csv cannot say, an absent row: a power has rows for an area and period only
+/// where the area searched under it then (tests/cases/rates/README.md), only with search group
+/// `all`, and with a row for every ethnic group the area-period has; `no_suspicion_power` marks
+/// exactly section 60, s47A and their combined group.
+#[test]
+fn power_rows_only_where_the_power_was_used() {
+    let (_dir, _tmp, out) = run_case("rates");
+    for name in ["rates", "disparity", "outcomes", "find_rates"] {
+        let df = table(&out, name);
+        let power = strings(&df, "power");
+        let no_suspicion = df.column("no_suspicion_power").unwrap().bool().unwrap();
+        for (p, flag) in power.iter().zip(no_suspicion.iter()) {
+            let p = p.as_deref().unwrap();
+            let expected = ["cjpo_s60", "terrorism_s47a", "no_suspicion_required"].contains(&p);
+            assert_eq!(flag, Some(expected), "{name}: {p}");
+        }
+        // Power rows are counted by financial and calendar year only.
+        let period_types = strings(&df, "period_type");
+        assert!(
+            power
+                .iter()
+                .zip(&period_types)
+                .all(|(p, t)| p.as_deref() == Some("all") || t.as_deref() != Some("month")),
+            "{name}: a power row by month"
+        );
+        if name != "outcomes" {
+            let groups = strings(&df, "search_group");
+            assert!(
+                power
+                    .iter()
+                    .zip(&groups)
+                    .all(|(p, g)| p.as_deref() == Some("all") || g.as_deref() == Some("all")),
+                "{name}: a power row with a search group other than all"
+            );
+        }
+        // merseyside's one section 60 search was in March 2025 (2024/25); dorset never used
+        // PACE s1.
+        for (area, period, p) in [
+            ("merseyside", "2025/26", "cjpo_s60"),
+            ("merseyside", "2025-04", "no_suspicion_required"),
+            ("dorset", "2025/26", "pace_s1"),
+            ("england-and-wales", "2025-05", "cjpo_s60"),
+        ] {
+            let rows = select(&df, &[("area", area), ("period", period), ("power", p)]);
+            assert_eq!(rows.height(), 0, "{name}: {area} {period} {p}");
+        }
+    }
+    let rates = table(&out, "rates");
+    for (area, period, p) in [
+        ("merseyside", "2024/25", "cjpo_s60"),
+        ("dorset", "2025", "cjpo_s60"),
+        ("england-and-wales", "2025/26", "no_suspicion_required"),
+    ] {
+        let rows = select(&rates, &[("area", area), ("period", period), ("power", p)]);
+        let all = select(
+            &rates,
+            &[
+                ("area", area),
+                ("period", period),
+                ("search_group", "all"),
+                ("power", "all"),
+            ],
+        );
+        assert_eq!(
+            rows.height(),
+            8,
+            "{area} {period} {p}: one row per ethnic group"
+        );
+        assert_eq!(strings(&rows, "ethnicity"), strings(&all, "ethnicity"));
+        let exposure = |df: &DataFrame| -> Vec<Option<f64>> {
+            let c = df
+                .column("exposure")
+                .unwrap()
+                .cast(&DataType::Float64)
+                .unwrap();
+            c.f64().unwrap().iter().collect()
+        };
+        assert_eq!(
+            exposure(&rows),
+            exposure(&all),
+            "{area} {period} {p}: the area-period's exposure"
+        );
+    }
 }
 
 #[test]

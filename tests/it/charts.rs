@@ -115,6 +115,7 @@ fn the_disparity_chart_plots_the_table() {
             ("area", "metropolitan"),
             ("period", "2024/25"),
             ("search_group", "all"),
+            ("power", "all"),
         ],
     );
     let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
@@ -191,6 +192,7 @@ fn the_rates_chart_plots_the_table() {
                 ("area", "metropolitan"),
                 ("period", "2024/25"),
                 ("search_group", "all"),
+                ("power", "all"),
                 ("ethnicity", group),
             ],
         );

@@ -182,6 +182,7 @@ fn london_map_colours_follow_the_disparity_table() {
                 ("period_type", "financial_year"),
                 ("period", &year),
                 ("search_group", "all"),
+                ("power", "all"),
                 ("ethnicity", "Black"),
             ],
         );

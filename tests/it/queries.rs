@@ -93,7 +93,7 @@ fn a_new_sql_file_becomes_a_table() {
                 SUM(CASE WHEN search_group = 'drugs' THEN searches ELSE 0 END) AS n,\n\
                 SUM(CASE WHEN search_group = 'all' THEN searches ELSE 0 END) AS total\n\
          FROM rates\n\
-         WHERE period_type = 'financial_year' AND ethnicity = 'All'\n\
+         WHERE period_type = 'financial_year' AND power = 'all' AND ethnicity = 'All'\n\
          GROUP BY area, period\n",
     )
     .unwrap();
@@ -234,6 +234,7 @@ fn census_2011_and_the_reference_group() {
             ("area", "metropolitan"),
             ("period", "2022-09"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "Black"),
         ],
     );
@@ -258,6 +259,7 @@ fn city_of_london_flagged_or_merged() {
             ("area", "city-of-london"),
             ("period", "2017/18"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "All"),
         ],
     );
@@ -274,6 +276,7 @@ fn city_of_london_flagged_or_merged() {
             ("area", "metropolitan"),
             ("period", "2017/18"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "All"),
         ],
     );
@@ -320,6 +323,7 @@ fn british_transport_police_has_counts_but_no_rates() {
             ("area", "btp"),
             ("period", "2022-09"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "Black"),
         ],
     );
@@ -333,6 +337,7 @@ fn british_transport_police_has_counts_but_no_rates() {
             ("area", "england-and-wales"),
             ("period", "2022-09"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "All"),
         ],
     );
@@ -408,6 +413,7 @@ fn population_files_are_validated() {
             ("area", "metropolitan"),
             ("period", "2022-09"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "Black"),
         ],
     );

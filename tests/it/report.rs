@@ -24,6 +24,7 @@ fn met_headline_quotes_the_disparity_table() {
             ("period_type", "financial_year"),
             ("period", "2024/25"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "Black"),
         ],
     );
@@ -52,6 +53,7 @@ fn caveats_quote_the_not_stated_share_and_bounds() {
             ("period_type", "financial_year"),
             ("period", "2025/26"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "Black"),
         ],
     );
@@ -85,6 +87,7 @@ fn rate_and_share_readings_quote_their_tables() {
             ("period_type", "financial_year"),
             ("period", "2025/26"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "Black"),
         ],
     );
@@ -108,6 +111,7 @@ fn rate_and_share_readings_quote_their_tables() {
                 ("area", "metropolitan"),
                 ("period_type", "financial_year"),
                 ("period", "2024/25"),
+                ("power", "all"),
                 ("ethnicity", g),
                 ("outcome_class", class),
             ],

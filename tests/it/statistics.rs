@@ -67,6 +67,7 @@ fn met_2022_09_monthly_rates_by_hand() {
                 ("area", "metropolitan"),
                 ("period", "2022-09"),
                 ("search_group", "all"),
+                ("power", "all"),
                 ("ethnicity", group),
             ],
         );
@@ -87,6 +88,7 @@ fn met_2022_09_monthly_rates_by_hand() {
             ("area", "metropolitan"),
             ("period", "2022-09"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "Black"),
         ],
     );
@@ -106,6 +108,7 @@ fn england_and_wales_sums_only_covered_force_months() {
             ("area", "england-and-wales"),
             ("period", "2022/23"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "All"),
         ],
     );
@@ -122,6 +125,7 @@ fn england_and_wales_sums_only_covered_force_months() {
             ("area", "england-and-wales"),
             ("period", "2025/26"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "All"),
         ],
     );
@@ -138,6 +142,7 @@ fn england_and_wales_sums_only_covered_force_months() {
             ("area", "greater-manchester"),
             ("period", "2019/20"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "All"),
         ],
     );
@@ -162,6 +167,7 @@ fn met_2022_09_disparity_by_hand() {
             ("area", "metropolitan"),
             ("period", "2022-09"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "Black"),
         ],
     );
@@ -221,6 +227,7 @@ fn met_2016_outcomes_by_hand() {
                 &[
                     ("area", "metropolitan"),
                     ("period", "2016-06"),
+                    ("power", "all"),
                     ("ethnicity", group),
                     ("outcome_class", class),
                 ],
@@ -244,6 +251,7 @@ fn met_2016_outcomes_by_hand() {
             &[
                 ("area", "metropolitan"),
                 ("period", "2016-06"),
+                ("power", "all"),
                 ("ethnicity", group),
                 ("outcome_class", "out_of_court"),
             ],
@@ -271,6 +279,7 @@ fn gmp_find_rates_by_hand() {
                     ("area", "greater-manchester"),
                     ("period", "2019-06"),
                     ("search_group", "all"),
+                    ("power", "all"),
                     ("ethnicity", group),
                     ("measure", measure),
                 ],
@@ -286,6 +295,7 @@ fn gmp_find_rates_by_hand() {
             ("area", "metropolitan"),
             ("period", "2022-09"),
             ("search_group", "all"),
+            ("power", "all"),
             ("ethnicity", "All"),
             ("measure", "outcome_linked"),
         ],

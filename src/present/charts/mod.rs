@@ -678,6 +678,8 @@ fn area_charts(f: &Figures, a: &AreaFigures) -> Vec<Chart> {
         find_any_outcome_chart(&s),
         out_of_court_chart(&s),
         diversion_chart(&s),
+        powers_chart(&s),
+        find_by_power_chart(&s),
         grounds.and_then(|g| grounds_smell_chart(&s, g)),
         grounds.and_then(|g| grounds_find_chart(&s, g)),
     ]
@@ -1121,6 +1123,143 @@ fn diversion_chart(s: &Scope) -> Option<Chart> {
             percent: true,
         },
     ))
+}
+
+/// A power's name as a chart row's label, short enough for the label column.
+pub fn power_label(power: &str) -> String {
+    match power {
+        "no_suspicion_required" => "No suspicion: all".to_owned(),
+        "cjpo_s60" => "Section 60".to_owned(),
+        "terrorism_s47a" => "Section 47A".to_owned(),
+        "suspicion_required" => "Suspicion: all".to_owned(),
+        "pace_s1" => "PACE s1".to_owned(),
+        "misuse_of_drugs_s23" => "Drugs (MDA s23)".to_owned(),
+        "firearms_s47" => "Firearms s47".to_owned(),
+        "terrorism_s43" => "Terrorism s43".to_owned(),
+        "psychoactive_substances" => "Psychoactive".to_owned(),
+        "other" => "Other powers".to_owned(),
+        "unknown" => "Not recorded".to_owned(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// Why a rate per resident says so little for the powers that need no suspicion.
+pub const NO_SUSPICION_NOTE: &str = "Section 60 and section 47A searches need no suspicion of \
+    the person searched, and are allowed only inside an authorisation limited to one place for \
+    a short time. The people searched are those who were there then, so counting them against \
+    everyone who lives in the whole area is an especially poor yardstick for these powers.";
+
+const POWERS_NOTE: &str = "Suspicion: all is every power that needs reasonable suspicion (PACE \
+    s1, Misuse of Drugs Act s23, Firearms Act s47, Terrorism Act s43 and others); No \
+    suspicion: all is section 60 (Criminal Justice and Public Order Act 1994) and section 47A \
+    (Terrorism Act 2000) together. Not recorded: the power was left blank.";
+
+/// The comparison group's rate ratio against the reference group under each power the area
+/// used in the headline year; drawn where the area made searches that need no suspicion
+/// (section 60 or s47A) and has residents to count rates against.
+fn powers_chart(s: &Scope) -> Option<Chart> {
+    let (f, a) = (s.f, s.a);
+    if a.area_type == "local_authority" || a.no_resident_population {
+        return None;
+    }
+    a.no_suspicion()?;
+    let colour = group_colour(&f.comparison);
+    let rows: Vec<ForestRow> = a
+        .powers
+        .iter()
+        .filter_map(|p| {
+            Some(ForestRow {
+                label: power_label(&p.power),
+                ..ratio_row(p.ratio.as_ref()?, colour)
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+    let chart = s.chart(
+        "powers",
+        format!(
+            "How often {} people were searched compared with {} people, by the power used",
+            f.comparison, f.reference
+        ),
+        &format!(
+            "Rate ratio under each power with its exact 95% interval: 1 means the same rate as \
+             {} people, 2 twice the rate. Searches of {} and of {} people beside each row.",
+            f.reference, f.comparison, f.reference
+        ),
+        with(
+            vec![
+                flag_note(),
+                NO_SUSPICION_NOTE.to_owned(),
+                POWERS_NOTE.to_owned(),
+            ],
+            std::slice::from_ref(&s.partial),
+        ),
+        Body::Forest {
+            rows,
+            axis: "Rate ratio (searches per 1,000 residents), log scale".to_owned(),
+        },
+    );
+    Some(Chart {
+        size: (WIDTH, height),
+        ..chart
+    })
+}
+
+/// The share of each group's searches with an outcome other than no further action, under
+/// the powers that need no suspicion and under those that need it; drawn where the area made
+/// searches that need no suspicion with outcomes recorded.
+fn find_by_power_chart(s: &Scope) -> Option<Chart> {
+    let a = s.a;
+    if a.area_type == "local_authority" {
+        return None;
+    }
+    let none = a.no_suspicion()?;
+    if !none.find.iter().any(|s| s.total > 0) {
+        return None;
+    }
+    let rows: Vec<BarRow> = [Some(none), a.power("suspicion_required")]
+        .into_iter()
+        .flatten()
+        .flat_map(|p| {
+            let power = match p.power.as_str() {
+                "suspicion_required" => "Suspicion".to_owned(),
+                "no_suspicion_required" => "No suspicion".to_owned(),
+                other => power_label(other),
+            };
+            p.find
+                .iter()
+                .filter(|s| GROUPS.contains(&s.group.as_str()) && s.total > 0)
+                .map(move |s| share_bar(format!("{power}: {}", s.group), s))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
+    let chart = s.chart(
+        "find-by-power",
+        "How often a search led to any action, with and without suspicion, by ethnic group"
+            .to_owned(),
+        "Share of searches with any outcome other than no further action, with 95% (Wilson) \
+         intervals, under the powers that need no suspicion and under those that need \
+         reasonable suspicion; searches with no recorded outcome left out.",
+        s.with_partial(vec![
+            SMALL_SHARE_NOTE.to_owned(),
+            "Section 60 and section 47A need no suspicion of the person searched; every other \
+             power needs reasonable suspicion."
+                .to_owned(),
+        ]),
+        Body::Bars {
+            rows,
+            axis: "Share of the group's searches under the power".to_owned(),
+            percent: true,
+        },
+    );
+    Some(Chart {
+        size: (WIDTH, height),
+        ..chart
+    })
 }
 
 fn draw_chart<DB: DrawingBackend>(

@@ -75,6 +75,8 @@ pub fn reading(f: &Figures, area: Option<&AreaFigures>, chart_id: &str) -> Strin
             "an out-of-court disposal (cannabis or khat warning, penalty notice, community \
              resolution or caution) followed",
         ),
+        "powers" => words::powers_reading(f, a),
+        "find-by-power" => words::find_by_power_reading(f, a),
         "grounds-smell" => words::grounds_smell_reading(f, a),
         "grounds-find" => words::grounds_find_reading(a),
         "league" => words::league_reading(f),
@@ -84,9 +86,9 @@ pub fn reading(f: &Figures, area: Option<&AreaFigures>, chart_id: &str) -> Strin
 }
 
 /// The charts an area may lack for want of data (no population by age, ages not recorded, no
-/// drug-search disposals), each with the reading that says why: shown where the chart would
+/// drug-search disposals, no searches under section 60), each with the reading that says why: shown where the chart would
 /// be, so a missing chart is explained, never a blank.
-const EXPLAINED_WHEN_ABSENT: [&str; 2] = ["young-men", "diversion"];
+const EXPLAINED_WHEN_ABSENT: [&str; 4] = ["young-men", "diversion", "powers", "find-by-power"];
 
 /// The readings of the charts in [`EXPLAINED_WHEN_ABSENT`] the area does not have.
 fn absent(f: &Figures, area: Option<&AreaFigures>, charts: &[ChartView]) -> Vec<String> {

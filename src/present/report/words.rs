@@ -873,6 +873,237 @@ pub fn coverage_reading(f: &Figures) -> String {
     )
 }
 
+/// The powers that need no suspicion the area used, in words: "section 60", "section 47A",
+/// or both.
+fn no_suspicion_words(area: &AreaFigures) -> &'static str {
+    match (
+        area.power("cjpo_s60").is_some(),
+        area.power("terrorism_s47a").is_some(),
+    ) {
+        (true, true) => "section 60 or section 47A",
+        (false, true) => "section 47A",
+        _ => "section 60",
+    }
+}
+
+/// How often the comparison group was searched against the reference group under a power,
+/// as the rest of a sentence after "searched": with its interval, or why there is no ratio.
+fn power_ratio_words(f: &Figures, r: &Ratio, full: bool) -> String {
+    let group = people(&r.label);
+    let reference = people(&f.reference);
+    let counts = format!(
+        "{} searches of {group} and {} of {reference}",
+        thousands(r.searches as i64),
+        thousands(r.reference_searches as i64)
+    );
+    match (r.ratio, r.undefined) {
+        (Some(ratio), false) if ratio <= 0.0 => format!(
+            "no {group}, against {} searches of {reference}, so the ratio is zero ({})",
+            thousands(r.reference_searches as i64),
+            match r.high {
+                Some(h) => format!("95% interval up to {}", ratio_text(h)),
+                None => "no upper limit".to_owned(),
+            }
+        ),
+        (Some(ratio), false) if full => format!(
+            "{group} at {} times the rate of {reference} ({}; {counts})",
+            ratio_text(ratio),
+            interval(r.low, r.high, ratio_text)
+        ),
+        (Some(ratio), false) => format!(
+            "{} times ({}; {counts})",
+            ratio_text(ratio),
+            interval(r.low, r.high, ratio_text)
+        ),
+        (_, true) => format!("neither {group} nor {reference}, so there is no ratio"),
+        (None, false) if r.reference_searches == 0 => format!(
+            "{} {group} and no {reference}, so there is no ratio (it is at least {})",
+            thousands(r.searches as i64),
+            bound(r.low, ratio_text)
+        ),
+        (None, false) => format!("with no rate ratio to give ({counts})"),
+    }
+}
+
+/// The reading of the powers chart, or (where it is not drawn) why there is none: the
+/// comparison group's ratio under section 60, where no suspicion is needed, against that in
+/// searches that required reasonable suspicion, with the caveats of small numbers and of the
+/// denominator. Empty for districts, which have no figures by power.
+pub fn powers_reading(f: &Figures, area: &AreaFigures) -> String {
+    let Some(p) = &area.period else {
+        return String::new();
+    };
+    if area.area_type == "local_authority" {
+        return String::new();
+    }
+    let who = who(area);
+    if !area.powers.is_empty() && area.powers.iter().all(|p| p.power == "unknown") {
+        return format!(
+            "{} did not record the power used for its searches in {}, so there are no figures \
+             by power.",
+            capitalised(&who),
+            p.label
+        );
+    }
+    let Some(none) = area.no_suspicion() else {
+        return format!(
+            "{} made no searches under section 60 in {}.",
+            capitalised(&who),
+            p.label
+        );
+    };
+    let power = no_suspicion_words(area);
+    let share = format!(
+        "{} of the {} searches in {} {} under {power}.",
+        thousands(none.searches as i64),
+        thousands(area.all_searches as i64),
+        p.label,
+        if none.searches == 1 { "was" } else { "were" }
+    );
+    if area.no_resident_population {
+        return format!(
+            "{} has no resident population, so there are no rates per 1,000 residents by \
+             power. {share}",
+            area.name
+        );
+    }
+    let Some(ratio) = &none.ratio else {
+        return format!(
+            "{} searched no {} under {power} in {}, so there is no ratio. {share}",
+            capitalised(&who),
+            people(&f.comparison),
+            p.label
+        );
+    };
+    let suspicion = area
+        .power("suspicion_required")
+        .and_then(|s| s.ratio.as_ref());
+    let mut out = vec![match suspicion {
+        Some(s) => format!(
+            "In {}, under {power}, where no suspicion is needed, {who} searched {}; in \
+             searches that required reasonable suspicion, {}.",
+            p.label,
+            power_ratio_words(f, ratio, true),
+            power_ratio_words(f, s, false)
+        ),
+        None => format!(
+            "In {}, under {power}, where no suspicion is needed, {who} searched {}; it made no \
+             searches that required reasonable suspicion.",
+            p.label,
+            power_ratio_words(f, ratio, true)
+        ),
+    }];
+    out.push(capitalised(&share));
+    if ratio.small_numbers {
+        out.push(format!(
+            "Fewer than 10 searches under {power} in one of the groups: too few to rely on."
+        ));
+    }
+    if suspicion.is_some_and(|s| s.small_numbers) {
+        out.push(
+            "Fewer than 10 searches that required suspicion in one of the groups: too few to \
+             rely on."
+                .to_owned(),
+        );
+    }
+    if ratio.unsuitable {
+        out.push(
+            "The City of London has few residents and many visitors, so rates per resident \
+             say little about how often people there are searched."
+                .to_owned(),
+        );
+    }
+    out.push(format!(
+        "Rates are per 1,000 residents of the whole area, an especially poor yardstick for \
+         {power}: its searches are made only inside an authorisation limited to one place for \
+         a short time, so they count who was there then, not each group's chance of being \
+         searched."
+    ));
+    if let Some(c) = coverage_caveat(area, p) {
+        out.push(c);
+    }
+    out.join(" ")
+}
+
+/// The reading of the find-by-power chart: how often a search of the comparison and of the
+/// reference group led to action under section 60 and under the powers that need suspicion;
+/// where the chart is not drawn for want of recorded outcomes, that there are none. Empty
+/// where the area made no searches under section 60 (the powers reading says so).
+pub fn find_by_power_reading(f: &Figures, area: &AreaFigures) -> String {
+    let Some(p) = &area.period else {
+        return String::new();
+    };
+    if area.area_type == "local_authority" {
+        return String::new();
+    }
+    let Some(none) = area.no_suspicion() else {
+        return String::new();
+    };
+    let power = no_suspicion_words(area);
+    let find = |shares: &'_ [Share], g: &str| -> Option<(f64, Share)> {
+        let s = shares.iter().find(|s| s.group == g && s.total > 0)?;
+        Some((s.share?, s.clone()))
+    };
+    if !none.find.iter().any(|s| s.total > 0) {
+        return format!(
+            "No outcomes were recorded for the searches under {power} in {}, so there is no \
+             comparison of how often they led to action.",
+            p.label
+        );
+    }
+    let (Some((c, cs)), Some((r, rs))) = (
+        find(&none.find, &f.comparison),
+        find(&none.find, &f.reference),
+    ) else {
+        return format!(
+            "In {} there are too few recorded outcomes of searches under {power} to compare {} \
+             and {}.",
+            p.label,
+            people(&f.comparison),
+            people(&f.reference)
+        );
+    };
+    let detail = |s: &Share| {
+        format!(
+            "95% interval {} to {}; {} of {}",
+            bound(s.low, percent),
+            bound(s.high, percent),
+            thousands(s.n as i64),
+            thousands(s.total as i64)
+        )
+    };
+    let mut small = cs.total < 20 || rs.total < 20;
+    let suspicion = area
+        .power("suspicion_required")
+        .and_then(|s| Some((find(&s.find, &f.comparison)?, find(&s.find, &f.reference)?)));
+    let rest = match &suspicion {
+        Some(((sc, scs), (sr, srs))) => {
+            small |= scs.total < 20 || srs.total < 20;
+            format!(
+                "; in searches that required reasonable suspicion, {} against {}",
+                percent(*sc),
+                percent(*sr)
+            )
+        }
+        None => String::new(),
+    };
+    let mut out = format!(
+        "In {}, under {power}, {} of searches of {} led to an outcome other than no further \
+         action ({}), against {} of searches of {} ({}){rest}.",
+        p.label,
+        percent(c),
+        people(&f.comparison),
+        detail(&cs),
+        percent(r),
+        people(&f.reference),
+        detail(&rs)
+    );
+    if small {
+        out.push_str(" Fewer than 20 searches behind one of these shares: too few to rely on.");
+    }
+    out
+}
+
 /// A limit or estimate the sentence quotes; never a silent zero if it is missing (the tables
 /// give one wherever the estimate exists, so this is a guard, not a case).
 fn bound(value: Option<f64>, show: fn(f64) -> String) -> String {
@@ -882,7 +1113,7 @@ fn bound(value: Option<f64>, show: fn(f64) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::present::figures::{AgeRecording, YoungMen};
+    use crate::present::figures::{AgeRecording, PowerFigures, YoungMen};
 
     fn figures(age_census: Option<&str>) -> Figures {
         Figures {
@@ -938,6 +1169,7 @@ mod tests {
                 missing: 0,
                 total: 5_000,
             }),
+            powers: vec![],
         }
     }
 
@@ -1177,5 +1409,148 @@ mod tests {
         assert_eq!(ratio_text(0.00412), "0.0041");
         assert_eq!(ratio_text(12.4), "12");
         assert_eq!(ratio_text(0.0), "0");
+    }
+
+    fn power_ratio(searches: u64, reference: u64, ratio: (f64, f64, f64)) -> Ratio {
+        Ratio {
+            area: "metropolitan".into(),
+            label: "Black".into(),
+            ratio: Some(ratio.0),
+            low: Some(ratio.1),
+            high: Some(ratio.2),
+            searches,
+            reference_searches: reference,
+            small_numbers: searches < 10 || reference < 10,
+            unsuitable: false,
+            undefined: false,
+            not_stated_share: None,
+            if_not_stated_in_group: None,
+            if_not_stated_in_reference: None,
+            period: None,
+        }
+    }
+
+    fn find_share(group: &str, n: u64, total: u64) -> Share {
+        Share {
+            group: group.into(),
+            n,
+            total,
+            share: Some(n as f64 / total as f64),
+            low: Some(n as f64 / total as f64 - 0.05),
+            high: Some(n as f64 / total as f64 + 0.05),
+            small_numbers: total < 20,
+        }
+    }
+
+    fn power(name: &str, searches: u64, ratio: Ratio, find: Vec<Share>) -> PowerFigures {
+        PowerFigures {
+            power: name.into(),
+            no_suspicion: name == "cjpo_s60" || name == "no_suspicion_required",
+            searches,
+            ratio: Some(ratio),
+            find,
+        }
+    }
+
+    /// The Met with section 60 searches: `s60` Black and White searches under it.
+    fn met_with_s60(s60: (u64, u64)) -> AreaFigures {
+        let mut area = met();
+        area.all_searches = 40_000;
+        let none = power_ratio(s60.0, s60.1, (5.1, 4.2, 6.3));
+        let find = vec![
+            find_share("Black", s60.0 / 10, s60.0),
+            find_share("White", s60.1 / 8, s60.1),
+        ];
+        area.powers = vec![
+            power("no_suspicion_required", 1_200, none.clone(), find.clone()),
+            power("cjpo_s60", 1_200, none, find),
+            power(
+                "suspicion_required",
+                38_800,
+                power_ratio(9_000, 12_000, (3.2, 3.1, 3.3)),
+                vec![
+                    find_share("Black", 2_700, 9_000),
+                    find_share("White", 3_000, 12_000),
+                ],
+            ),
+        ];
+        area
+    }
+
+    #[test]
+    fn the_powers_reading_sets_section_60_against_searches_with_suspicion() {
+        let f = figures(None);
+        let area = met_with_s60((600, 400));
+        let reading = powers_reading(&f, &area);
+        assert!(
+            reading.starts_with(
+                "In 2022/23, under section 60, where no suspicion is needed, the Metropolitan \
+                 Police Service searched Black people at 5.1 times the rate of White people \
+                 (95% interval 4.2 to 6.3; 600 searches of Black people and 400 of White \
+                 people); in searches that required reasonable suspicion, 3.2 times (95% \
+                 interval 3.1 to 3.3; 9,000 searches of Black people and 12,000 of White \
+                 people). 1,200 of the 40,000 searches in 2022/23 were under section 60. \
+                 Rates are per 1,000 residents of the whole area, an especially poor \
+                 yardstick for section 60"
+            ),
+            "{reading}"
+        );
+        assert!(!reading.contains("too few"), "{reading}");
+        assert!(!reading.to_lowercase().contains("likel"), "{reading}");
+        let find = find_by_power_reading(&f, &area);
+        assert_eq!(
+            find,
+            "In 2022/23, under section 60, 10% of searches of Black people led to an outcome \
+             other than no further action (95% interval 5% to 15%; 60 of 600), against 12% of \
+             searches of White people (95% interval 7.5% to 18%; 50 of 400); in searches that \
+             required reasonable suspicion, 30% against 25%."
+        );
+    }
+
+    #[test]
+    fn the_powers_reading_flags_small_numbers() {
+        let f = figures(None);
+        let area = met_with_s60((6, 16));
+        let reading = powers_reading(&f, &area);
+        assert!(
+            reading.contains(
+                "Fewer than 10 searches under section 60 in one of the groups: too few to rely on."
+            ),
+            "{reading}"
+        );
+        let find = find_by_power_reading(&f, &area);
+        assert!(
+            find.ends_with(
+                " Fewer than 20 searches behind one of these shares: too few to rely on."
+            ),
+            "{find}"
+        );
+    }
+
+    #[test]
+    fn without_section_60_the_reading_says_so_in_one_sentence() {
+        let f = figures(None);
+        let mut area = met();
+        area.name = "Essex Police".into();
+        area.area = "essex".into();
+        area.powers = vec![power(
+            "suspicion_required",
+            5_000,
+            power_ratio(900, 4_000, (2.7, 2.5, 2.9)),
+            vec![],
+        )];
+        assert_eq!(
+            powers_reading(&f, &area),
+            "The Essex Police made no searches under section 60 in 2022/23."
+        );
+        // The find-rate note would say the same again: it is left to the powers reading.
+        assert_eq!(find_by_power_reading(&f, &area), "");
+        // A force that did not record the power at all says that instead.
+        area.powers[0].power = "unknown".into();
+        assert_eq!(
+            powers_reading(&f, &area),
+            "The Essex Police did not record the power used for its searches in 2022/23, so \
+             there are no figures by power."
+        );
     }
 }
