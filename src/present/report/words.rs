@@ -8,6 +8,15 @@ use crate::present::figures::{
 };
 use crate::reference::population::ENGLAND_AND_WALES;
 
+/// The caveat of every City of London rate: its residents are no fit denominator.
+const CITY_OF_LONDON: &str = "The City of London has few residents and many visitors, so rates \
+     per resident say little about how often people there are searched.";
+
+/// The small-numbers caveat of a ratio; `of` says whose searches (" of young men").
+fn too_few(of: &str) -> String {
+    format!("Fewer than 10 searches{of} in one of the groups: too few to rely on.")
+}
+
 /// A ratio to two significant figures as a reader would quote it: 3.8, 2.0, 0.97, 12.
 pub fn ratio_text(v: f64) -> String {
     let decimals = if v >= 10.0 || v <= 0.0 {
@@ -121,14 +130,10 @@ pub fn ratio_sentence(f: &Figures, area: &AreaFigures, r: &Ratio) -> String {
         }
     }
     if r.small_numbers {
-        out.push("Fewer than 10 searches in one of the groups: too few to rely on.".to_owned());
+        out.push(too_few(""));
     }
     if r.unsuitable {
-        out.push(
-            "The City of London has few residents and many visitors, so rates per resident \
-             say little about how often people there are searched."
-                .to_owned(),
-        );
+        out.push(CITY_OF_LONDON.to_owned());
     }
     if let (Some(share), Some(hi), Some(lo)) = (
         r.not_stated_share.filter(|s| *s > 0.0),
@@ -305,17 +310,10 @@ pub fn young_men_reading(f: &Figures, area: &AreaFigures) -> String {
         ));
     }
     if c.small_numbers {
-        out.push(
-            "Fewer than 10 searches of young men in one of the groups: too few to rely on."
-                .to_owned(),
-        );
+        out.push(too_few(" of young men"));
     }
     if c.unsuitable {
-        out.push(
-            "The City of London has few residents and many visitors, so rates per resident \
-             say little about how often people there are searched."
-                .to_owned(),
-        );
+        out.push(CITY_OF_LONDON.to_owned());
     }
     if y.age_months < y.months {
         out.push(format!(
@@ -995,23 +993,13 @@ pub fn powers_reading(f: &Figures, area: &AreaFigures) -> String {
     }];
     out.push(capitalised(&share));
     if ratio.small_numbers {
-        out.push(format!(
-            "Fewer than 10 searches under {power} in one of the groups: too few to rely on."
-        ));
+        out.push(too_few(&format!(" under {power}")));
     }
     if suspicion.is_some_and(|s| s.small_numbers) {
-        out.push(
-            "Fewer than 10 searches that required suspicion in one of the groups: too few to \
-             rely on."
-                .to_owned(),
-        );
+        out.push(too_few(" that required suspicion"));
     }
     if ratio.unsuitable {
-        out.push(
-            "The City of London has few residents and many visitors, so rates per resident \
-             say little about how often people there are searched."
-                .to_owned(),
-        );
+        out.push(CITY_OF_LONDON.to_owned());
     }
     out.push(format!(
         "Rates are per 1,000 residents of the whole area, an especially poor yardstick for \
