@@ -20,7 +20,7 @@ use crate::normalise::coverage::{self, CoverageRow};
 use crate::normalise::{Normaliser, frame, ledger};
 use crate::output::manifest::{self, Manifest};
 use crate::output::publish::Publisher;
-use crate::output::{dictionary, write};
+use crate::output::{dictionary, revisions, write};
 use crate::present::{charts, figures, report};
 use crate::reference::month::now;
 use crate::reference::schema::{self, TableMeta};
@@ -46,6 +46,8 @@ pub struct RunConfig {
     pub fetch: Option<FetchConfig>,
     /// Local authority district boundaries, read after any fetch (which may bring them).
     pub boundaries: Option<Boundaries>,
+    /// When a month's rows are out of line with the force's recent months.
+    pub suspicion: coverage::Suspicion,
 }
 
 /// Where the district boundaries are.
@@ -134,16 +136,25 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     };
     let gathered = gather::gather(&cfg.input)?;
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "ingested");
-    let mut accounts = Accounts::of(&gathered, &cfg.input.forces, fetched);
+    let mut accounts = Accounts::of(&gathered, &cfg.input.forces, fetched, cfg.suspicion);
     let normalised = normalise(gathered, &accounts.coverage, cfg)?;
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "normalised");
     accounts.count(&normalised.ledger_counts);
+    let previous = revisions::Previous::read(&cfg.out);
+    let revised = revisions::revisions(
+        &cfg.out,
+        previous.as_ref(),
+        &accounts.sources,
+        &normalised.searches,
+    )
+    .map_err(Error::polars("building revisions"))?;
     let tables_dir = out.join("tables");
     let mut written = Written::new(&out);
     for (mut df, doc) in [
         (normalised.coverage.clone(), &schema::COVERAGE),
         (normalised.rejects, &schema::REJECTS),
         (normalised.quality, &schema::QUALITY),
+        (revised.clone(), &schema::REVISIONS),
     ] {
         written.parquet(&mut df, &tables_dir, &doc.into())?;
     }
@@ -159,6 +170,8 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         let presented = Presented {
             synthetic: accounts.synthetic,
             extracts: &accounts.extract_names,
+            revisions: &revised,
+            previous_published: previous.as_ref().map(|p| p.finished_at.as_str()),
         };
         accounts.summary.charts = present(
             cfg,
@@ -206,6 +219,7 @@ impl Accounts {
         g: &Gathered,
         forces: &[&'static crate::reference::forces::Force],
         fetched: Option<FetchReport>,
+        suspicion: coverage::Suspicion,
     ) -> Accounts {
         let (first, last) = g.span;
         let outcomes = ledger::outcomes(&g.ingested);
@@ -214,7 +228,8 @@ impl Accounts {
             .iter()
             .map(|(s, _)| (s.force, s.month, s.id.clone()))
             .collect();
-        let coverage = coverage::coverage(forces, first, last, &outcomes, &superseded_keys);
+        let coverage =
+            coverage::coverage(forces, first, last, &outcomes, &superseded_keys, suspicion);
         let forces_missing_last_month = coverage
             .iter()
             .filter(|r| r.month == last && !r.status.is_covered())
@@ -296,6 +311,11 @@ impl Accounts {
             },
             tables: written.entries,
             fetch: self.summary.fetch.clone(),
+            settings: manifest::Settings {
+                drop_exact_duplicates: cfg.input.drop_exact_duplicates,
+                partial_month_share: cfg.suspicion.partial_share,
+                spike_month_multiple: cfg.suspicion.spike_multiple,
+            },
         };
         (self.summary, manifest)
     }
@@ -445,6 +465,9 @@ fn build_tables(
 struct Presented<'a> {
     synthetic: bool,
     extracts: &'a [String],
+    /// The revisions table, and when the previous run finished (its new rows carry it).
+    revisions: &'a DataFrame,
+    previous_published: Option<&'a str>,
 }
 
 /// CSV twins of the aggregate tables, the figures read from them, the charts and the report.

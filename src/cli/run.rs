@@ -131,6 +131,19 @@ pub struct RunOptions {
     /// Repeat for several layouts (settings file: `mappings = [...]`).
     #[arg(long = "mapping", value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub mappings: Vec<PathBuf>,
+    /// Move rows that repeat an earlier row of their file, byte for byte, to the rejects (a
+    /// sensitivity check: by default they are kept, since a group searched together is
+    /// published as identical rows). The manifest records it.
+    #[arg(long)]
+    pub drop_exact_duplicates: bool,
+    /// Flag a month as `partial_suspected` when its rows are below this share of the force's
+    /// median over the 12 months before (from at least 6 with data); default 0.2.
+    #[arg(long, value_name = "SHARE")]
+    pub partial_month_share: Option<f64>,
+    /// Flag a month as `spike_suspected` when its rows are above this multiple of that
+    /// median; default 3.
+    #[arg(long, value_name = "MULTIPLE")]
+    pub spike_month_multiple: Option<f64>,
     /// `[fetch]`: download from data.police.uk first (settings file only).
     #[arg(skip)]
     pub fetch: Option<FetchSection>,
@@ -249,7 +262,9 @@ impl RunOptions {
                 keep_going: self.keep_going,
                 cache,
                 progress: !quiet && std::io::stderr().is_terminal(),
+                drop_exact_duplicates: self.drop_exact_duplicates,
             },
+            suspicion: self.suspicion()?,
             out,
             arguments: std::env::args().collect(),
             queries,
@@ -339,6 +354,29 @@ impl RunOptions {
             .map(|m| m.parse().map_err(|e| Error::Usage(format!("--month: {e}"))))
             .transpose()?;
         Ok(NameOverride { force, month })
+    }
+
+    fn suspicion(&self) -> Result<crate::normalise::coverage::Suspicion> {
+        let mut s = crate::normalise::coverage::Suspicion::default();
+        if let Some(share) = self.partial_month_share {
+            if !(0.0..1.0).contains(&share) {
+                return Err(Error::Usage(format!(
+                    "partial_month_share = {share}: give a share between 0 and 1 (0.2 flags a \
+                     month below 20% of the force's recent median)"
+                )));
+            }
+            s.partial_share = share;
+        }
+        if let Some(multiple) = self.spike_month_multiple {
+            if !(multiple > 1.0 && multiple.is_finite()) {
+                return Err(Error::Usage(format!(
+                    "spike_month_multiple = {multiple}: give a multiple above 1 (3 flags a \
+                     month over three times the force's recent median)"
+                )));
+            }
+            s.spike_multiple = multiple;
+        }
+        Ok(s)
     }
 
     fn limits(&self) -> Result<Limits> {

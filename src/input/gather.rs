@@ -31,6 +31,9 @@ pub struct Options {
     /// Where parsed sources are cached by content hash; `None` for no cache.
     pub cache: Option<PathBuf>,
     pub progress: bool,
+    /// Move rows that repeat an earlier row of their file to the rejects (a sensitivity
+    /// analysis: by default they are kept, as they can be real).
+    pub drop_exact_duplicates: bool,
 }
 
 /// The months a run includes: the last N months of the data, or a fixed range.
@@ -146,6 +149,13 @@ pub fn gather(opts: &Options) -> Result<Gathered> {
         }));
     }
     merge_extracts(&mut ingested, extracted.parts, &mut superseded);
+    if opts.drop_exact_duplicates {
+        for i in &mut ingested {
+            if let Ok(parsed) = &mut i.result {
+                parsed.drop_exact_duplicates();
+            }
+        }
+    }
     check_reconciliation(&ingested)?;
     let synthetic = check_not_mixed(&ingested, &extracted.constructed)?;
     let span = span(&ingested, &superseded, &opts.window, bounds)?;

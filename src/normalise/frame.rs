@@ -526,6 +526,21 @@ pub fn coverage(rows: &[CoverageRow], months: &[Month]) -> PolarsResult<DataFram
                 .map(|r| (!r.superseded.is_empty()).then(|| r.superseded.join("; "))),
         ),
         str_col("problem", rows.iter().map(|r| r.problem.clone())),
+        Float64Chunked::from_iter_options(
+            "trailing_median".into(),
+            rows.iter().map(|r| r.trailing_median),
+        )
+        .into_column(),
+        BooleanChunked::from_iter_values(
+            "partial_suspected".into(),
+            rows.iter().map(|r| r.partial_suspected),
+        )
+        .into_column(),
+        BooleanChunked::from_iter_values(
+            "spike_suspected".into(),
+            rows.iter().map(|r| r.spike_suspected),
+        )
+        .into_column(),
     ];
     checked(&schema::COVERAGE, DataFrame::new(rows.len(), columns)?)
 }

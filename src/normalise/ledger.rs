@@ -77,6 +77,7 @@ pub fn collect(ingested: Vec<Ingested>, undated: Vec<Undated>, months: &[Month])
             force: source.force,
             month: source.month,
             batch: parsed.batch,
+            exact_duplicates: parsed.exact_duplicates,
         });
     }
     for u in undated {

@@ -58,6 +58,8 @@ pub struct FileRows {
     pub force: &'static forces::Force,
     pub month: Month,
     pub batch: RawBatch,
+    /// Rows repeating an earlier row of the file, where the reader counts them (CSV files).
+    pub exact_duplicates: Option<u32>,
 }
 
 /// What a quality row measures.
@@ -75,6 +77,8 @@ pub enum Measure {
     RecodedWindows1252,
     /// Rows whose timestamp is more than an hour outside the file's month.
     DatetimeOutsideMonth,
+    /// Rows identical, byte for byte, to an earlier row of the same file.
+    ExactDuplicate,
 }
 
 impl Measure {
@@ -86,6 +90,7 @@ impl Measure {
             Measure::NotStated => "not_stated",
             Measure::RecodedWindows1252 => "recoded_windows_1252",
             Measure::DatetimeOutsideMonth => "datetime_outside_month",
+            Measure::ExactDuplicate => "exact_duplicate",
         }
     }
 }
@@ -460,6 +465,10 @@ impl Normaliser {
             .count() as u32;
         if outside > 0 {
             quality.push(q("datetime", Measure::DatetimeOutsideMonth, None, outside));
+        }
+        // Always written where counted, so none (0) is told apart from not measured.
+        if let Some(n) = file.exact_duplicates {
+            quality.push(q("*", Measure::ExactDuplicate, None, n));
         }
         quality
     }

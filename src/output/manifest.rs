@@ -25,6 +25,17 @@ pub struct Manifest {
     /// URL, status, bytes, SHA-256 and attempts. Absent when the run fetched nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch: Option<crate::input::fetch::FetchReport>,
+    /// Options that change what the tables count, so a figure can be traced to them.
+    pub settings: Settings,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Settings {
+    /// Rows repeating an earlier row of their file were moved to the rejects.
+    pub drop_exact_duplicates: bool,
+    /// Limits for `partial_suspected` and `spike_suspected` in coverage.
+    pub partial_month_share: f64,
+    pub spike_month_multiple: f64,
 }
 
 #[derive(Debug, Serialize)]

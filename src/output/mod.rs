@@ -4,4 +4,5 @@
 pub mod dictionary;
 pub mod manifest;
 pub mod publish;
+pub mod revisions;
 pub mod write;

@@ -232,6 +232,21 @@ pub const COVERAGE: TableDoc = TableDoc {
             "string",
             "Why a `failed` file could not be read.",
         ),
+        c(
+            "trailing_median",
+            "float64",
+            "Median of `rows` over the force's submitted or zero months among the 12 before this one; null when fewer than 6 of them have data.",
+        ),
+        c(
+            "partial_suspected",
+            "boolean",
+            "A submitted or zero month whose rows are below `partial_month_share` (default 0.2) of `trailing_median`: probably a partial upload. The month still counts; every figure whose period contains it carries `suspect_months`.",
+        ),
+        c(
+            "spike_suspected",
+            "boolean",
+            "A submitted month whose rows are above `spike_month_multiple` (default 3) times `trailing_median`: perhaps a duplicated upload, perhaps a real operation. Counted as it is, and flagged like a partial month.",
+        ),
     ],
 };
 
@@ -278,7 +293,7 @@ pub const QUALITY: TableDoc = TableDoc {
         c(
             "measure",
             "string",
-            "`null` (empty field), `unknown_label` (a label not in the known vocabulary, given in `label`; kept raw, mapped to other or null), `invalid_value` (present but unreadable, e.g. a latitude of `abc`; published as null), `not_stated` (self-defined ethnicity not stated), `recoded_windows_1252` (rows that were not UTF-8), `datetime_outside_month` (timestamp over an hour outside the file's month).",
+            "`null` (empty field), `unknown_label` (a label not in the known vocabulary, given in `label`; kept raw, mapped to other or null), `invalid_value` (present but unreadable, e.g. a latitude of `abc`; published as null), `not_stated` (self-defined ethnicity not stated), `recoded_windows_1252` (rows that were not UTF-8), `datetime_outside_month` (timestamp over an hour outside the file's month), `exact_duplicate` (column `*`: rows identical, byte for byte once the line ending is removed, to an earlier row of the same file; a row found three times counts twice; written for every CSV file, 0 included). Duplicates are kept: they can be real (a group searched together, with the same attributes, at the same time and place, is published as identical rows), and data.police.uk has no search id to tell them apart. `--drop-exact-duplicates` moves them to the rejects as a sensitivity check.",
         ),
         c(
             "label",
@@ -291,7 +306,54 @@ pub const QUALITY: TableDoc = TableDoc {
     ],
 };
 
-pub const TABLES: [&TableDoc; 4] = [&SEARCHES, &COVERAGE, &REJECTS, &QUALITY];
+pub const REVISIONS: TableDoc = TableDoc {
+    name: "revisions",
+    description: "Force-months whose file differs, byte for byte, from the one a previous run \
+        of this output folder published: the old and new file, and what changed (rows kept, \
+        and searches by self-defined ethnic group and by outcome class). Earlier runs' rows are \
+        kept, so the table is the history of revisions the folder has seen; a first run has \
+        none. This is how to say that a force revised its figures for a month.",
+    columns: &[
+        c("force", "string", "Force id."),
+        c("month", "string", "`YYYY-MM`."),
+        c("source_file", "string", "The file read now."),
+        c(
+            "previous_source_file",
+            "string",
+            "The file the previous run read.",
+        ),
+        c("sha256", "string", "SHA-256 of the file read now."),
+        c(
+            "previous_sha256",
+            "string",
+            "SHA-256 of the file the previous run read.",
+        ),
+        c(
+            "previous_published",
+            "string",
+            "When the run that published the old version finished (its manifest's `finished_at`): the revisions a run found are those with the previous run's time.",
+        ),
+        c(
+            "breakdown",
+            "string",
+            "`rows` (category `all`: rows kept), `ethnicity` (self-defined broad group; `Missing` for an empty field) or `outcome_class` (as in searches: `unknown` for an empty outcome).",
+        ),
+        c(
+            "category",
+            "string",
+            "The group or class; every one either version has, zeros included.",
+        ),
+        c(
+            "before",
+            "int64",
+            "Count in the previous version; null if the previous searches table could not be read.",
+        ),
+        c("after", "int64", "Count now."),
+        c("change", "int64", "`after - before`."),
+    ],
+};
+
+pub const TABLES: [&TableDoc; 5] = [&SEARCHES, &COVERAGE, &REJECTS, &QUALITY, &REVISIONS];
 
 pub fn table(name: &str) -> Option<&'static TableDoc> {
     TABLES.iter().copied().find(|t| t.name == name)

@@ -29,6 +29,8 @@ pub struct AreaFlags {
     /// Areas whose resident population is no fit denominator (the City of London, a commuter
     /// and visitor area with 8,584 residents), unless merged into the Met.
     pub unsuitable: Vec<String>,
+    /// Force-months flagged partial or spike in coverage, by (area, period).
+    pub suspect_months: std::collections::HashMap<(String, String), u32>,
 }
 
 /// A derived column with its documentation.
@@ -81,6 +83,19 @@ const STANDARDISED_RATIO: &[&str] = &[
     "reference_standardised_variance",
 ];
 const SHARE_RATIO: &[&str] = &["n", "total", "reference_n", "reference_total"];
+const CHANGE: &[&str] = &["searches", "previous_searches"];
+const RATIO_CHANGE: &[&str] = &[
+    "searches",
+    "previous_searches",
+    "reference_searches",
+    "previous_reference_searches",
+];
+const DIVERSION_CHANGE: &[&str] = &[
+    "out_of_court",
+    "out_of_court_base",
+    "previous_out_of_court",
+    "previous_out_of_court_base",
+];
 
 /// The rules, in the order their columns are added.
 const RULES: &[Rule] = &[
@@ -156,6 +171,22 @@ const RULES: &[Rule] = &[
     Rule {
         needs: &["searches", "exposure", "area"],
         add: area_flags,
+    },
+    Rule {
+        needs: CHANGE,
+        add: change,
+    },
+    Rule {
+        needs: RATIO_CHANGE,
+        add: ratio_change,
+    },
+    Rule {
+        needs: DIVERSION_CHANGE,
+        add: diversion_change,
+    },
+    Rule {
+        needs: &["area", "period"],
+        add: suspect_months,
     },
     // "Any of the above": the flag picks its own case from `SMALL_NUMBERS`.
     Rule {
@@ -724,6 +755,139 @@ fn area_flags(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> {
     ])
 }
 
+/// A period's searches against the previous period's over the same months: with equal
+/// exposures the rate ratio is the count ratio, and its exact conditional interval is the
+/// one rate ratios use.
+fn change(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    let now = counts(df, "searches")?;
+    let before = counts(df, "previous_searches")?;
+    let splits = (0..df.height()).filter_map(|i| Some((now[i]?, now[i]? + before[i]?)));
+    let limits = memo(splits.filter(|(_, n)| *n > 0), |(x, n)| {
+        intervals::split_limits(x, n)
+    });
+    let ratios: Vec<Option<intervals::RateRatio>> = (0..df.height())
+        .map(|i| {
+            let (a, b) = (now[i]?, before[i]?);
+            intervals::rate_ratio_with(a, 1.0, b, 1.0, limits.get(&(a, a + b))?)
+        })
+        .collect();
+    let ratio = |i: usize| ratios[i].and_then(|r| r.ratio);
+    Ok(vec![
+        (
+            f64_col("change_ratio", (0..df.height()).map(ratio)),
+            "`searches / previous_searches`: the rate in the period over the rate in the previous one (the same months and population on both sides). Null when the previous count is zero.".to_owned(),
+        ),
+        (
+            f64_col("change_ci_low", ratios.iter().map(|r| r.map(|r| r.exact.low))),
+            "Lower limit of the exact conditional 95% interval of `change_ratio` (Clopper–Pearson on the split of the two counts). Null when both counts are zero.".to_owned(),
+        ),
+        (
+            f64_col("change_ci_high", ratios.iter().map(|r| r.and_then(|r| r.exact.high))),
+            "Upper limit of that interval; null when infinite (no searches in the previous period).".to_owned(),
+        ),
+        (
+            f64_col("percent_change", (0..df.height()).map(|i| ratio(i).map(|r| 100.0 * (r - 1.0)))),
+            "`100 × (change_ratio − 1)`: -12 is a fall of 12%.".to_owned(),
+        ),
+    ])
+}
+
+/// The change in the rate ratio against the reference group: a ratio of ratios.
+fn ratio_change(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    let [a, b, c, d] = [
+        "searches",
+        "reference_searches",
+        "previous_searches",
+        "previous_reference_searches",
+    ]
+    .map(|n| counts(df, n));
+    let (a, b, c, d) = (a?, b?, c?, d?);
+    let v: Vec<Option<(f64, f64, f64)>> = (0..df.height())
+        .map(|i| intervals::ratio_of_ratios(a[i]?, b[i]?, c[i]?, d[i]?))
+        .collect();
+    Ok(vec![
+        (
+            f64_col("ratio_change", v.iter().map(|x| x.map(|x| x.0))),
+            "The rate ratio against the reference group in the period over the same ratio in the previous period (a ratio of ratios): above 1, the gap widened. Null when any of the four counts is zero, on the reference group's rows and on `All`.".to_owned(),
+        ),
+        (
+            f64_col("ratio_change_ci_low", v.iter().map(|x| x.map(|x| x.1))),
+            "Lower limit of the 95% log-normal interval of `ratio_change`: exp(ln r − 1.96 √(1/a + 1/b + 1/c + 1/d)) over the four counts, treated as independent Poisson counts.".to_owned(),
+        ),
+        (
+            f64_col("ratio_change_ci_high", v.iter().map(|x| x.map(|x| x.2))),
+            "Upper limit of that interval.".to_owned(),
+        ),
+    ])
+}
+
+/// The change in the out-of-court share, in the diversion table's sense.
+fn diversion_change(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    let [k1, n1, k0, n0] = [
+        "out_of_court",
+        "out_of_court_base",
+        "previous_out_of_court",
+        "previous_out_of_court_base",
+    ]
+    .map(|n| counts(df, n));
+    let (k1, n1, k0, n0) = (k1?, n1?, k0?, n0?);
+    let share = |k: &[Option<u64>], n: &[Option<u64>], i: usize| {
+        intervals::wilson(k[i]?, n[i]?).map(|s| s.share)
+    };
+    let d: Vec<Option<(f64, f64, f64)>> = (0..df.height())
+        .map(|i| intervals::newcombe_difference(k1[i]?, n1[i]?, k0[i]?, n0[i]?))
+        .collect();
+    Ok(vec![
+        (
+            f64_col("out_of_court_share", (0..df.height()).map(|i| share(&k1, &n1, i))),
+            "`out_of_court / out_of_court_base`: the share of disposals that diverted the person from court, in the period.".to_owned(),
+        ),
+        (
+            f64_col("previous_out_of_court_share", (0..df.height()).map(|i| share(&k0, &n0, i))),
+            "The same in the previous period.".to_owned(),
+        ),
+        (
+            f64_col("out_of_court_share_change", d.iter().map(|x| x.map(|x| x.0))),
+            "`out_of_court_share − previous_out_of_court_share`, as a fraction (-0.05 is a fall of 5 percentage points). Null when either period has no disposals.".to_owned(),
+        ),
+        (
+            f64_col("out_of_court_share_change_ci_low", d.iter().map(|x| x.map(|x| x.1))),
+            "Lower limit of Newcombe's 95% hybrid score interval for the difference (from the Wilson limits of each share).".to_owned(),
+        ),
+        (
+            f64_col("out_of_court_share_change_ci_high", d.iter().map(|x| x.map(|x| x.2))),
+            "Upper limit of that interval.".to_owned(),
+        ),
+    ])
+}
+
+fn suspect_months(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    let area = strings(df, "area")?;
+    let period = strings(df, "period")?;
+    let previous = has(df, &["previous_period"])
+        .then(|| strings(df, "previous_period"))
+        .transpose()?;
+    let count = |a: &Option<String>, p: &Option<String>| -> u32 {
+        match (a, p) {
+            (Some(a), Some(p)) => areas
+                .suspect_months
+                .get(&(a.clone(), p.clone()))
+                .copied()
+                .unwrap_or(0),
+            _ => 0,
+        }
+    };
+    let values: Vec<u32> = (0..df.height())
+        .map(|i| {
+            count(&area[i], &period[i]) + previous.as_ref().map_or(0, |p| count(&area[i], &p[i]))
+        })
+        .collect();
+    Ok(vec![(
+        Column::new("suspect_months".into(), values),
+        "Force-months in the period (and, for a change, in the period compared with) that the coverage table flags `partial_suspected` or `spike_suspected`; 0 when none. They are counted as published: read a figure with any as possibly distorted.".to_owned(),
+    )])
+}
+
 /// One case of the `small_numbers` flag: true where a count (or, if given, a second count)
 /// is below the limit.
 struct SmallNumbers {
@@ -736,6 +900,13 @@ struct SmallNumbers {
 
 /// The cases, most specific first; the first whose columns are present decides the flag.
 const SMALL_NUMBERS: &[SmallNumbers] = &[
+    SmallNumbers {
+        needs: CHANGE,
+        count: "searches",
+        other: Some("previous_searches"),
+        limit: 10,
+        doc: "True when either period has fewer than 10 searches of the group: do not headline this change.",
+    },
     SmallNumbers {
         needs: RATIO,
         count: "searches",

@@ -275,6 +275,29 @@ pub fn wilson(k: u64, n: u64) -> Option<Share> {
     })
 }
 
+/// Difference of two proportions k₁/n₁ − k₀/n₀ with Newcombe's hybrid score interval (his
+/// method 10: the Wilson limits of each share combined), which stays inside [−1, 1] and is
+/// defined at zero counts. `None` when either denominator is zero.
+pub fn newcombe_difference(k1: u64, n1: u64, k0: u64, n0: u64) -> Option<(f64, f64, f64)> {
+    let (a, b) = (wilson(k1, n1)?, wilson(k0, n0)?);
+    let d = a.share - b.share;
+    let low = d - ((a.share - a.low).powi(2) + (b.high - b.share).powi(2)).sqrt();
+    let high = d + ((a.high - a.share).powi(2) + (b.share - b.low).powi(2)).sqrt();
+    Some((d, low, high))
+}
+
+/// Ratio of two rate ratios (a/b)/(c/d) from four counts, with the log-normal interval
+/// exp(ln r ± z √(1/a + 1/b + 1/c + 1/d)); `None` when any count is zero.
+pub fn ratio_of_ratios(a: u64, b: u64, c: u64, d: u64) -> Option<(f64, f64, f64)> {
+    if a == 0 || b == 0 || c == 0 || d == 0 {
+        return None;
+    }
+    let (a, b, c, d) = (a as f64, b as f64, c as f64, d as f64);
+    let r = (a / b) / (c / d);
+    let se = (1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d).sqrt();
+    Some((r, (r.ln() - Z * se).exp(), (r.ln() + Z * se).exp()))
+}
+
 /// A ratio of two shares and its interval, if defined.
 pub type ShareRatio = (f64, Option<(f64, f64)>);
 

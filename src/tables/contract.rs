@@ -490,6 +490,10 @@ rows! {
         force: Text,
         month: Text,
         status: Text,
+        rows: Count,
+        trailing_median: Number,
+        partial_suspected: Flag,
+        spike_suspected: Flag,
     }
 }
 
@@ -502,6 +506,10 @@ mod tests {
             "force" => ["merseyside", "dorset"],
             "month" => ["2024-01", "2024-02"],
             "status" => ["submitted", "missing"],
+            "rows" => [10u32, 0],
+            "trailing_median" => [Some(12.0), None],
+            "partial_suspected" => [false, false],
+            "spike_suspected" => [false, false],
         )
         .unwrap()
     }

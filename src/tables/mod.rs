@@ -7,7 +7,7 @@ pub mod areas;
 pub mod contract;
 pub mod queries;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
@@ -22,6 +22,7 @@ use crate::reference::population_age::PopulationByAge;
 use crate::reference::schema::TableMeta;
 use crate::reference::vocab::Ethnicity;
 use crate::stats::derive::{self, AreaFlags};
+use crate::tables::contract::Row;
 pub use queries::Query;
 
 /// What the aggregate tables depend on besides the rows.
@@ -385,6 +386,7 @@ pub fn build(
         } else {
             vec!["city-of-london".to_owned()]
         },
+        suspect_months: suspect_periods(coverage, s)?,
     };
     for (i, q) in queries.into_iter().enumerate() {
         let failed = |source: PolarsError| Error::QueryFailed {
@@ -432,6 +434,51 @@ pub fn build(
         on_table(Table { meta, df })?;
     }
     every_contract_built(&built, &folder)
+}
+
+/// How many force-months flagged `partial_suspected` or `spike_suspected` each area's
+/// periods hold, by (area, period): a month, financial year and calendar year text never
+/// coincide, so the period alone says its type.
+fn suspect_periods(coverage: &DataFrame, s: &Settings) -> Result<HashMap<(String, String), u32>> {
+    let rows = contract::CoverageRow::read(coverage)?;
+    let mut areas_of_force: HashMap<&str, Vec<String>> = HashMap::new();
+    for f in &s.forces {
+        areas_of_force.insert(
+            f.id,
+            population::areas_of(f, s.merge_city_into_met)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        );
+    }
+    for (lad, pfa, _) in s.district_residents() {
+        if let Some(f) = s.forces.iter().find(|f| f.pfa_code == Some(pfa)) {
+            areas_of_force
+                .entry(f.id)
+                .or_default()
+                .push(lad.code.clone());
+        }
+    }
+    let mut out: HashMap<(String, String), u32> = HashMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.partial_suspected || r.spike_suspected)
+    {
+        let Ok(month) = r.month.parse::<crate::reference::month::Month>() else {
+            continue;
+        };
+        let periods = [
+            r.month.clone(),
+            month.financial_year(),
+            month.year().to_string(),
+        ];
+        for area in areas_of_force.get(r.force.as_str()).into_iter().flatten() {
+            for p in &periods {
+                *out.entry((area.clone(), p.clone())).or_default() += 1;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The registered tables every query may read: the row-level searches and coverage, each

@@ -362,3 +362,10 @@ def same_keys(name, want, got):
         fail(f"{name}: {len(extra)} rows the raw files do not give, e.g. {sorted(extra)[:3]}")
     if lacking:
         fail(f"{name}: {len(lacking)} rows missing, e.g. {sorted(lacking)[:3]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Additions for check_time.py.
+
+# The API's key for the CSV's Type column (person, person and vehicle, or vehicle search).
+JSON_KEY.setdefault("Type", "type")

@@ -179,6 +179,8 @@ pub struct RawBatch {
     pub recoded: u32,
     /// Free-text grounds for the search: only force and FOI extracts carry them.
     pub grounds: Option<Labels>,
+    /// Kept rows that repeat an earlier row of the file byte for byte: (row, first line).
+    pub duplicates: Vec<(u32, u32)>,
 }
 
 impl RawBatch {
@@ -199,6 +201,27 @@ impl RawBatch {
         self.latitude.reserve_exact(rows);
         self.longitude.reserve_exact(rows);
         self.line.reserve_exact(rows);
+    }
+
+    /// Keeps the rows whose entry in `keep` is true.
+    pub fn retain(&mut self, keep: &[bool]) {
+        fn filter<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut i = 0;
+            v.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        for l in &mut self.labels {
+            filter(&mut l.codes, keep);
+        }
+        if let Some(g) = &mut self.grounds {
+            filter(&mut g.codes, keep);
+        }
+        filter(&mut self.datetime, keep);
+        filter(&mut self.latitude, keep);
+        filter(&mut self.longitude, keep);
+        filter(&mut self.line, keep);
     }
 
     pub fn label(&mut self, col: LabelCol) -> &mut Labels {

@@ -21,7 +21,7 @@ use super::{Parsed, Reject};
 use crate::input::source::{FileSource, Stored};
 
 /// Bumped whenever parsing changes what an entry holds.
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
 
 #[derive(Debug)]
 pub struct Cache {
@@ -79,6 +79,8 @@ struct Entry {
     dicts: Vec<Vec<String>>,
     rejects: Vec<(u32, String, String)>,
     invalid: Vec<(String, String, u32)>,
+    exact_duplicates: Option<u32>,
+    duplicates: Vec<(u32, u32)>,
 }
 
 const ENTRIES_KEY: &str = "stopsearch.cache";
@@ -214,6 +216,8 @@ fn write_bundle(
                 .map(|r| (r.line, r.reason.clone(), r.raw.clone()))
                 .collect(),
             invalid,
+            exact_duplicates: p.exact_duplicates,
+            duplicates: b.duplicates.clone(),
         });
         line.extend_from_slice(&b.line);
         datetime.extend_from_slice(&b.datetime);
@@ -311,6 +315,7 @@ fn read_bundle(file: std::fs::File) -> Result<HashMap<String, Parsed>, Box<dyn s
             recoded: e.recoded,
             // Only data.police.uk files are cached, and they carry no grounds.
             grounds: None,
+            duplicates: e.duplicates,
         };
         let parsed = Parsed {
             batch,
@@ -320,6 +325,7 @@ fn read_bundle(file: std::fs::File) -> Result<HashMap<String, Parsed>, Box<dyn s
                 .map(|(line, reason, raw)| Reject { line, reason, raw })
                 .collect(),
             rows_read: e.rows_read,
+            exact_duplicates: e.exact_duplicates,
         };
         out.insert(e.key, parsed);
     }

@@ -1,5 +1,7 @@
 //! The data.police.uk stop-and-search CSV: one header, 15 columns, in every year examined.
 
+use std::collections::HashMap;
+
 use super::batch::{LabelCol, RawBatch};
 use super::{Parsed, Reject};
 use crate::error::FileProblem;
@@ -118,6 +120,9 @@ pub fn parse(data: &[u8]) -> Result<Parsed, FileProblem> {
         .batch
         .reserve(memchr::memchr_iter(b'\n', data).count());
     let mut decoded: Vec<String> = Vec::with_capacity(15);
+    // Each distinct row's text and the line it first appeared on, to count exact duplicates.
+    let mut seen: HashMap<&[u8], u32, foldhash::fast::FixedState> = HashMap::default();
+    let mut duplicates = 0u32;
     // Line numbers are counted here: the csv crate's own count drifts on CRLF input.
     let (mut line, mut counted_to) = (1u32, 0usize);
     loop {
@@ -139,6 +144,11 @@ pub fn parse(data: &[u8]) -> Result<Parsed, FileProblem> {
             reason,
             raw: lossy(&data[start..end]),
         };
+        let text = trim_line_break(&data[start..end]);
+        let first = *seen.entry(text).or_insert(line);
+        if first != line {
+            duplicates += 1;
+        }
         if record.len() != HEADER.len() {
             parsed.rejects.push(reject(format!(
                 "wrong field count: expected {}, found {}",
@@ -185,6 +195,9 @@ pub fn parse(data: &[u8]) -> Result<Parsed, FileProblem> {
             continue;
         };
         let batch: &mut RawBatch = &mut parsed.batch;
+        if first != line {
+            batch.duplicates.push((batch.line.len() as u32, first));
+        }
         batch.datetime.push(millis);
         batch.line.push(line);
         let (lat, lon) = (field(LATITUDE), field(LONGITUDE));
@@ -197,7 +210,16 @@ pub fn parse(data: &[u8]) -> Result<Parsed, FileProblem> {
             batch.recoded += 1;
         }
     }
+    parsed.exact_duplicates = Some(duplicates);
     Ok(parsed)
+}
+
+/// A record's text without its line ending, so a CRLF row and an LF row compare by content.
+fn trim_line_break(mut text: &[u8]) -> &[u8] {
+    while let [rest @ .., b'\r' | b'\n'] = text {
+        text = rest;
+    }
+    text
 }
 
 /// Index in [`HEADER`] of a label column.

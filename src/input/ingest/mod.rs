@@ -30,6 +30,33 @@ pub struct Parsed {
     pub rejects: Vec<Reject>,
     /// Data rows (records after the header) seen.
     pub rows_read: u32,
+    /// Data rows that repeat an earlier row of the file byte for byte (kept or rejected);
+    /// `None` where the reader cannot tell (API responses, extracts).
+    pub exact_duplicates: Option<u32>,
+}
+
+impl Parsed {
+    /// Moves the kept rows that repeat an earlier row of the file to the rejects. Their text
+    /// is the earlier line's, which stays in the searches table, so it is not repeated.
+    pub fn drop_exact_duplicates(&mut self) {
+        let duplicates = std::mem::take(&mut self.batch.duplicates);
+        if duplicates.is_empty() {
+            return;
+        }
+        let mut keep = vec![true; self.batch.len()];
+        for &(row, first) in &duplicates {
+            keep[row as usize] = false;
+            self.rejects.push(Reject {
+                line: self.batch.line[row as usize],
+                reason: format!(
+                    "exact duplicate of line {first} (dropped by --drop-exact-duplicates)"
+                ),
+                raw: String::new(),
+            });
+        }
+        self.batch.retain(&keep);
+        self.rejects.sort_by_key(|r| r.line);
+    }
 }
 
 /// A source and what became of it.
