@@ -29,6 +29,12 @@
 -- column officer_fallback_searches: Searches of the group counting the officer-defined
 --   ethnicity where self-defined ethnicity is not stated or empty.
 -- column officer_fallback_reference_searches: The same for the reference group.
+-- column home_office_differs: For a force (or England and Wales) and financial year given in
+--   --home-office: true when the data.police.uk count of the group or of the reference group
+--   differs from the Home Office's published count by more than the limit (see the
+--   reconciliation table), so the ratio rests on files the official figures do not match;
+--   false when both agree; null where there is no published count to compare or the year is
+--   not covered in full.
 -- column no_suspicion_power: True for the rows of powers that need no suspicion
 --   (`cjpo_s60`, `terrorism_s47a`, `no_suspicion_required`). Those searches are made inside an
 --   authorisation limited to a place and a time, so the residents of the whole area are an
@@ -119,6 +125,11 @@ everyone AS (
     FROM rates
     WHERE ethnicity = 'All'
 ),
+published AS (
+    SELECT area, financial_year AS period, ethnicity, differs
+    FROM reconciliation
+    WHERE power = 'all'
+),
 unknown AS (
     SELECT area, period_type, period, search_group, power, SUM(searches) AS searches
     FROM rates
@@ -134,6 +145,7 @@ SELECT
     COALESCE(u.searches, 0) AS not_stated_searches,
     COALESCE(f.searches, 0) AS officer_fallback_searches,
     COALESCE(fr.searches, 0) AS officer_fallback_reference_searches,
+    CASE WHEN g.power = 'all' THEN hg.differs OR hr.differs END AS home_office_differs,
     g.power IN ('cjpo_s60', 'terrorism_s47a', 'no_suspicion_required') AS no_suspicion_power
 FROM groups g
 JOIN reference r
@@ -152,3 +164,7 @@ LEFT JOIN fallback f
 LEFT JOIN fallback_reference fr
     ON fr.area = g.area AND fr.period_type = g.period_type AND fr.period = g.period
     AND fr.search_group = g.search_group AND fr.power = g.power
+LEFT JOIN published hg
+    ON hg.area = g.area AND hg.period = g.period AND hg.ethnicity = g.ethnicity
+LEFT JOIN published hr
+    ON hr.area = g.area AND hr.period = g.period AND hr.ethnicity = r.ethnicity

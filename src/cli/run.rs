@@ -19,6 +19,7 @@ use crate::normalise::grounds::Classifier;
 use crate::pipeline::Boundaries;
 use crate::pipeline::{self, RunConfig, RunSummary};
 use crate::reference::forces::{self, Force};
+use crate::reference::home_office::HomeOffice;
 use crate::reference::month::{Month, now};
 use crate::reference::population::{Census, Population};
 use crate::reference::population_age::PopulationByAge;
@@ -144,6 +145,16 @@ pub struct RunOptions {
     /// median; default 3.
     #[arg(long, value_name = "MULTIPLE")]
     pub spike_month_multiple: Option<f64>,
+    /// The Home Office's published counts (the Race Disparity Unit's stop-and-search data
+    /// file, or a plain CSV of force, financial_year, ethnicity, searches), to reconcile the
+    /// data.police.uk files with: the reconciliation table, and `home_office_differs` on
+    /// ratios. Repeatable; settings file: `home_office = [...]`.
+    #[arg(long = "home-office", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub home_office: Vec<PathBuf>,
+    /// Share by which the data.police.uk and Home Office counts may differ before a
+    /// force-year is flagged (default 0.05).
+    #[arg(long, value_name = "SHARE")]
+    pub home_office_limit: Option<f64>,
     /// `[fetch]`: download from data.police.uk first (settings file only).
     #[arg(skip)]
     pub fetch: Option<FetchSection>,
@@ -276,6 +287,23 @@ impl RunOptions {
                 grounds,
                 geography: None,
                 population_age: self.population_age()?,
+                home_office: if self.home_office.is_empty() {
+                    None
+                } else {
+                    Some(std::sync::Arc::new(HomeOffice::from_files(
+                        &self.home_office,
+                    )?))
+                },
+                home_office_limit: match self.home_office_limit {
+                    None => tables::DEFAULT_HOME_OFFICE_LIMIT,
+                    Some(l) if (0.0..1.0).contains(&l) => l,
+                    Some(l) => {
+                        return Err(Error::Usage(format!(
+                            "home_office_limit = {l}: give a share between 0 and 1 (0.05 flags \
+                             counts more than 5% apart)"
+                        )));
+                    }
+                },
             },
             boundaries: self
                 .boundaries

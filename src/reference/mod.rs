@@ -2,6 +2,7 @@
 //! populations, the data.police.uk vocabularies and the tables' documentation.
 
 pub mod forces;
+pub mod home_office;
 pub mod local_areas;
 pub mod month;
 pub mod population;

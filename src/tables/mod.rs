@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::geography::{Geography, Lad};
 use crate::normalise::grounds::Classifier;
 use crate::reference::forces::Force;
+use crate::reference::home_office::HomeOffice;
 use crate::reference::population::{self, Population, Residents};
 use crate::reference::population_age::PopulationByAge;
 use crate::reference::schema::TableMeta;
@@ -24,6 +25,9 @@ use crate::reference::vocab::Ethnicity;
 use crate::stats::derive::{self, AreaFlags};
 use crate::tables::contract::Row;
 pub use queries::Query;
+
+/// Default for `--home-office-limit`: counts more than 5% apart are flagged.
+pub const DEFAULT_HOME_OFFICE_LIMIT: f64 = 0.05;
 
 /// What the aggregate tables depend on besides the rows.
 #[derive(Debug, Clone)]
@@ -41,6 +45,10 @@ pub struct Settings {
     /// Residents by ethnic group × sex × age band, when given: rates by age and sex, and
     /// standardised ratios.
     pub population_age: Option<std::sync::Arc<PopulationByAge>>,
+    /// The Home Office's published counts, when given: the reconciliation table.
+    pub home_office: Option<std::sync::Arc<HomeOffice>>,
+    /// Share by which the two counts may differ before `differs` is set.
+    pub home_office_limit: f64,
 }
 
 impl Settings {
@@ -54,6 +62,8 @@ impl Settings {
             grounds,
             geography: None,
             population_age: None,
+            home_office: None,
+            home_office_limit: DEFAULT_HOME_OFFICE_LIMIT,
         }
     }
 
@@ -377,7 +387,13 @@ pub fn build(
         }
     }
     let mut ctx = context(searches, coverage, s)?;
-    let params = BTreeMap::from([("reference".to_owned(), s.reference.as_str().to_owned())]);
+    let params = BTreeMap::from([
+        ("reference".to_owned(), s.reference.as_str().to_owned()),
+        (
+            "home_office_limit".to_owned(),
+            s.home_office_limit.to_string(),
+        ),
+    ]);
     let mut places = areas::Areas::of(s);
     let areas = AreaFlags {
         no_resident_population: vec!["btp".to_owned()],
@@ -481,6 +497,32 @@ fn suspect_periods(coverage: &DataFrame, s: &Settings) -> Result<HashMap<(String
     Ok(out)
 }
 
+/// The published counts given with `--home-office` (no rows without), and the powers each
+/// of its legislation types covers.
+fn home_office_frames(s: &Settings) -> PolarsResult<[DataFrame; 2]> {
+    use crate::reference::home_office::POWERS;
+    let counts = s
+        .home_office
+        .as_deref()
+        .map_or(&[][..], |h| h.counts.as_slice());
+    let counts = df!(
+        "area" => counts.iter().map(|c| c.area.as_str()).collect::<Vec<_>>(),
+        "financial_year" => counts.iter().map(|c| c.financial_year.as_str()).collect::<Vec<_>>(),
+        "power" => counts.iter().map(|c| c.power).collect::<Vec<_>>(),
+        "ethnicity" => counts.iter().map(|c| c.ethnicity).collect::<Vec<_>>(),
+        "searches" => counts.iter().map(|c| c.searches as i64).collect::<Vec<_>>(),
+    )?;
+    let pairs: Vec<(&str, &str)> = POWERS
+        .iter()
+        .flat_map(|(set, members)| members.iter().map(move |m| (*set, *m)))
+        .collect();
+    let powers = df!(
+        "power_set" => pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+        "power" => pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+    )?;
+    Ok([counts, powers])
+}
+
 /// The registered tables every query may read: the row-level searches and coverage, each
 /// search's grounds categories as rows, the classifier's categories and the population.
 fn context(searches: DataFrame, coverage: &DataFrame, s: &Settings) -> Result<SQLContext> {
@@ -502,6 +544,10 @@ fn context(searches: DataFrame, coverage: &DataFrame, s: &Settings) -> Result<SQ
     ctx.register("population_age", by_age.lazy());
     ctx.register("age_bands", bands.lazy());
     ctx.register("age_standard", standard.lazy());
+    let [home_office, powers] =
+        home_office_frames(s).map_err(Error::polars("building the home_office table"))?;
+    ctx.register("home_office", home_office.lazy());
+    ctx.register("home_office_powers", powers.lazy());
     Ok(ctx)
 }
 
