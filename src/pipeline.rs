@@ -77,6 +77,75 @@ pub struct RunSummary {
     pub forces_missing_last_month: Vec<String>,
     /// What `[fetch]` downloaded before the run, if it was asked for.
     pub fetch: Option<FetchReport>,
+    /// Changes of the latest financial year against the year before whose interval excludes
+    /// no change, for forces and England and Wales: the thresholds on changes read them.
+    pub clear_changes: Vec<ClearChange>,
+}
+
+/// A change whose 95% interval excludes no change.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClearChange {
+    pub area: String,
+    pub period: String,
+    pub previous_period: String,
+    pub search_group: String,
+    pub ethnicity: String,
+    /// `ratio_change` (the rate ratio against the reference group, as a ratio of the two
+    /// years') or `out_of_court_share_change` (the difference of the two shares).
+    pub measure: &'static str,
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// The clear changes of the latest financial year in the changes table.
+fn clear_changes(df: &DataFrame) -> Result<Vec<ClearChange>> {
+    let rows = contract::ChangeRow::read(df)?;
+    let latest = rows
+        .iter()
+        .filter(|r| r.comparison == "financial_year")
+        .map(|r| r.period.clone())
+        .max();
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| {
+        Some(&r.period) == latest.as_ref()
+            && r.comparison == "financial_year"
+            && r.area_type != "local_authority"
+            && !r.small_numbers
+    }) {
+        let mut push = |measure, value, low, high, no_change: f64| {
+            if let (Some(value), Some(low), Some(high)) = (value, low, high)
+                && (low > no_change || high < no_change)
+            {
+                out.push(ClearChange {
+                    area: r.area.clone(),
+                    period: r.period.clone(),
+                    previous_period: r.previous_period.clone(),
+                    search_group: r.search_group.clone(),
+                    ethnicity: r.ethnicity.clone(),
+                    measure,
+                    value,
+                    low,
+                    high,
+                });
+            }
+        };
+        push(
+            "ratio_change",
+            r.ratio_change,
+            r.ratio_change_ci_low,
+            r.ratio_change_ci_high,
+            1.0,
+        );
+        push(
+            "out_of_court_share_change",
+            r.out_of_court_share_change,
+            r.out_of_court_share_change_ci_low,
+            r.out_of_court_share_change_ci_high,
+            0.0,
+        );
+    }
+    Ok(out)
 }
 
 impl RunSummary {
@@ -164,6 +233,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         &normalised.coverage,
         &tables_dir,
         &mut written,
+        &mut accounts.summary.clear_changes,
     )?;
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "aggregate tables built and written");
     if let Some(mut aggregates) = aggregates {
@@ -425,6 +495,7 @@ fn build_tables(
     coverage: &DataFrame,
     dir: &Path,
     written: &mut Written,
+    changes: &mut Vec<ClearChange>,
 ) -> Result<Option<HashMap<String, DataFrame>>> {
     let queries = tables::queries::load(&cfg.queries)?;
     let mut by_name = HashMap::new();
@@ -441,6 +512,9 @@ fn build_tables(
             written
                 .documented
                 .push(dictionary::Documented::of(&table.meta, &table.df));
+            if table.meta.name == "changes" {
+                *changes = clear_changes(&table.df)?;
+            }
             // Kept only for the charts and the report.
             if cfg.charts {
                 by_name.insert(table.meta.name.clone(), table.df);
@@ -506,6 +580,8 @@ fn present(
             .map(str::to_owned)
             .collect(),
         districts: cfg.tables.geography.is_some() && cfg.tables.population.by_lad.is_some(),
+        revisions: inputs.revisions,
+        previous_published: inputs.previous_published,
     })?;
     let layer = cfg.tables.geography.as_deref().map(charts::maps::Layer::of);
     let planned = charts::plan(&figures, layer.as_ref());

@@ -590,6 +590,52 @@ pub fn warnings(summary: &RunSummary, thresholds: &Thresholds) -> Vec<String> {
             100.0 * max
         ));
     }
+    for c in &summary.clear_changes {
+        let what = || {
+            let group = if c.search_group == "all" {
+                String::new()
+            } else {
+                format!(" ({} searches)", c.search_group.replace('_', " "))
+            };
+            format!(
+                "{} {} against {}{group}",
+                c.area, c.period, c.previous_period
+            )
+        };
+        match c.measure {
+            "ratio_change"
+                if thresholds
+                    .alert_ratio_rise
+                    .is_some_and(|m| c.low > 1.0 && c.value >= m) =>
+            {
+                out.push(format!(
+                    "{}: the {} rate ratio against the reference group rose to {:.2} times its \
+                     old level (95% interval {:.2} to {:.2})",
+                    what(),
+                    c.ethnicity,
+                    c.value,
+                    c.low,
+                    c.high
+                ));
+            }
+            "out_of_court_share_change"
+                if thresholds
+                    .alert_out_of_court_fall
+                    .is_some_and(|p| c.high < 0.0 && -c.value >= p) =>
+            {
+                out.push(format!(
+                    "{}: the share of {} disposals dealt with out of court fell by {:.1} points \
+                     (95% interval {:.1} to {:.1})",
+                    what(),
+                    c.ethnicity,
+                    -100.0 * c.value,
+                    -100.0 * c.high,
+                    -100.0 * c.low
+                ));
+            }
+            _ => {}
+        }
+    }
     if thresholds.require_latest_month && !summary.forces_missing_last_month.is_empty() {
         out.push(format!(
             "no data for {} from {}",

@@ -45,6 +45,17 @@ pub struct Thresholds {
     /// Exit with code 1 if a force in scope has no data for the run's latest month.
     #[arg(long)]
     pub require_latest_month: bool,
+    /// Exit with code 1 if, in the latest financial year against the year before, a group's
+    /// rate ratio against the reference group (for a force or England and Wales, all searches
+    /// or one search group) rose to at least this multiple of its old level with an interval
+    /// above no change (1 for any clear rise).
+    #[arg(long, value_name = "MULTIPLE")]
+    pub alert_ratio_rise: Option<f64>,
+    /// Exit with code 1 if a group's share of disposals dealt with out of court fell by at
+    /// least this much (0.05 for 5 points) with an interval below no change (0 for any clear
+    /// fall).
+    #[arg(long, value_name = "SHARE")]
+    pub alert_out_of_court_fall: Option<f64>,
 }
 
 /// Reads a settings file into the options it sets. Unknown keys are errors, so a typo never

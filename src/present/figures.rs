@@ -7,6 +7,7 @@ use std::path::Path;
 use polars::prelude::DataFrame;
 
 use crate::error::{Error, Result};
+use crate::present::over_time::{self, OverTime, RevisedMonth};
 use crate::reference::forces;
 use crate::reference::month::Month;
 use crate::reference::population::ENGLAND_AND_WALES;
@@ -18,6 +19,8 @@ use crate::tables::contract::{
 
 /// Groups with a Census count, in display order.
 pub const GROUPS: [&str; 5] = ["Asian", "Black", "Mixed", "White", "Other"];
+/// The groups, then everyone.
+const GROUPS_AND_ALL: [&str; 6] = ["Asian", "Black", "Mixed", "White", "Other", "All"];
 
 /// The groups of the monthly series: those with a Census count, then the two without.
 pub const MONTH_GROUPS: [&str; 7] = [
@@ -66,6 +69,10 @@ pub struct Ratio {
     pub if_not_stated_in_reference: Option<f64>,
     /// The financial year, for league rows.
     pub period: Option<Period>,
+    /// Force-months of the period that coverage flags as partial or spiking.
+    pub suspect_months: u64,
+    /// The group's or the reference group's count differs from the Home Office's.
+    pub home_office_differs: bool,
 }
 
 /// A rate per 1,000 residents.
@@ -290,6 +297,9 @@ pub struct AreaFigures {
     /// The headline year by power, in [`POWERS`] order, one per power the area searched
     /// under; empty for districts (their figures are not broken down by power).
     pub powers: Vec<PowerFigures>,
+    /// The headline year against the year before, its flagged months and the Home Office's
+    /// counts.
+    pub over_time: OverTime,
 }
 
 impl AreaFigures {
@@ -344,6 +354,8 @@ pub struct Figures {
     /// given a population by age (`--population-age`) and age_rates has rows; `None` says
     /// plainly that there are no rates by age, rather than a blank chart.
     pub age_census: Option<String>,
+    /// The force-months the last run found revised (empty on a first run).
+    pub revisions: Vec<RevisedMonth>,
 }
 
 impl Figures {
@@ -598,6 +610,9 @@ pub struct Inputs<'a> {
     pub grounds_categories: Vec<String>,
     /// The run had district boundaries.
     pub districts: bool,
+    /// The revisions table, and when the previous run finished (its new rows carry it).
+    pub revisions: &'a DataFrame,
+    pub previous_published: Option<&'a str>,
 }
 
 /// The figures of every area, read from the tables through their contracts.
@@ -642,6 +657,33 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
             .position(|k| *k == t)
     };
     areas.sort_by_key(|a| (rank(&a.area_type), a.name.clone()));
+    let history = over_time::Tables::read(
+        rows_of(inp.tables, inp.queries)?,
+        coverage_rows.clone(),
+        rows_of(inp.tables, inp.queries)?,
+    );
+    let mut territorial: Vec<&str> = coverage_rows
+        .iter()
+        .map(|r| r.force.as_str())
+        .filter(|f| forces::by_id(f).is_some_and(|f| f.pfa_code.is_some()))
+        .collect();
+    territorial.sort_unstable();
+    territorial.dedup();
+    for a in &mut areas {
+        let Some(fy) = a.period.as_ref().map(|p| p.label.clone()) else {
+            continue;
+        };
+        let mut of: Vec<&str> = match a.area_type.as_str() {
+            "country" => territorial.clone(),
+            _ => a.force.as_deref().into_iter().collect(),
+        };
+        if a.area == "metropolitan" && inp.merge_city_into_met {
+            of.push("city-of-london");
+        }
+        of.sort_unstable();
+        of.dedup();
+        a.over_time = history.of(&a.area, &fy, &of, &GROUPS_AND_ALL);
+    }
 
     // The league: the latest financial year that some force covers in full, else the latest
     // with any data.
@@ -685,6 +727,7 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
         districts: inp.districts,
         district_league,
         age_census: v.age_rates.rows.first().map(|r| r.census.clone()),
+        revisions: over_time::revised(inp.revisions, inp.previous_published)?,
     })
 }
 
@@ -705,6 +748,8 @@ impl DisparityRow {
             if_not_stated_in_group: self.ratio_if_not_stated_in_group,
             if_not_stated_in_reference: self.ratio_if_not_stated_in_reference,
             period: None,
+            suspect_months: self.suspect_months,
+            home_office_differs: self.home_office_differs == Some(true),
         }
     }
 }
@@ -1008,6 +1053,7 @@ fn area_figures(
         diversion,
         ages,
         powers,
+        over_time: OverTime::default(),
     }
 }
 
@@ -1092,6 +1138,8 @@ impl AgeRateRow {
             if_not_stated_in_group: None,
             if_not_stated_in_reference: None,
             period: None,
+            suspect_months: 0,
+            home_office_differs: false,
         }
     }
 }

@@ -3,4 +3,5 @@
 
 pub mod charts;
 pub mod figures;
+pub mod over_time;
 pub mod report;

@@ -23,6 +23,8 @@ pub enum Kind {
     Number,
     /// A boolean, never null.
     Flag,
+    /// A boolean that may be null (not compared).
+    OptionalFlag,
 }
 
 impl Kind {
@@ -34,14 +36,14 @@ impl Kind {
             ),
             Kind::Count | Kind::OptionalCount => dtype.is_integer(),
             Kind::Number => dtype.is_float(),
-            Kind::Flag => dtype.is_bool(),
+            Kind::Flag | Kind::OptionalFlag => dtype.is_bool(),
         }
     }
 
     fn nullable(self) -> bool {
         matches!(
             self,
-            Kind::OptionalCount | Kind::Number | Kind::OptionalText
+            Kind::OptionalCount | Kind::Number | Kind::OptionalText | Kind::OptionalFlag
         )
     }
 
@@ -52,7 +54,7 @@ impl Kind {
             Kind::Count => "an integer count",
             Kind::OptionalCount => "an integer",
             Kind::Number => "a floating-point number",
-            Kind::Flag => "a boolean",
+            Kind::Flag | Kind::OptionalFlag => "a boolean",
         }
     }
 }
@@ -103,7 +105,9 @@ pub trait Row: Sized {
 }
 
 /// Every contract, for the check after the tables are built.
-pub const ALL: [&Contract; 11] = [
+pub const ALL: [&Contract; 13] = [
+    &ChangeRow::CONTRACT,
+    &ReconciliationRow::CONTRACT,
     &RateRow::CONTRACT,
     &DisparityRow::CONTRACT,
     &OutcomeRow::CONTRACT,
@@ -190,10 +194,14 @@ pub mod read {
             .collect())
     }
 
-    pub fn flag(df: &DataFrame, table: &str, name: &str) -> Result<Vec<bool>> {
+    pub fn optional_flag(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<bool>>> {
         let column = cast(df, table, name, &DataType::Boolean)?;
         let values = column.bool().map_err(|e| invariant(table, name, e))?;
-        present(values.iter(), table, name)
+        Ok(values.iter().collect())
+    }
+
+    pub fn flag(df: &DataFrame, table: &str, name: &str) -> Result<Vec<bool>> {
+        present(optional_flag(df, table, name)?.into_iter(), table, name)
     }
 }
 
@@ -234,12 +242,14 @@ macro_rules! rows {
     (@type OptionalCount) => { Option<u64> };
     (@type Number) => { Option<f64> };
     (@type Flag) => { bool };
+    (@type OptionalFlag) => { Option<bool> };
     (@read Text, $df:expr, $t:expr, $c:expr) => { read::text($df, $t, $c) };
     (@read OptionalText, $df:expr, $t:expr, $c:expr) => { read::optional_text($df, $t, $c) };
     (@read Count, $df:expr, $t:expr, $c:expr) => { read::count($df, $t, $c) };
     (@read OptionalCount, $df:expr, $t:expr, $c:expr) => { read::optional_count($df, $t, $c) };
     (@read Number, $df:expr, $t:expr, $c:expr) => { read::number($df, $t, $c) };
     (@read Flag, $df:expr, $t:expr, $c:expr) => { read::flag($df, $t, $c) };
+    (@read OptionalFlag, $df:expr, $t:expr, $c:expr) => { read::optional_flag($df, $t, $c) };
 }
 
 rows! {
@@ -293,6 +303,62 @@ rows! {
         not_stated_share: Number,
         ratio_if_not_stated_in_group: Number,
         ratio_if_not_stated_in_reference: Number,
+        suspect_months: Count,
+        home_office_differs: OptionalFlag,
+    }
+
+    /// `changes.sql`: a period against the previous one over the months covered in both.
+    ChangeRow from "changes" {
+        area_type: Text,
+        area: Text,
+        comparison: Text,
+        period: Text,
+        previous_period: Text,
+        search_group: Text,
+        ethnicity: Text,
+        force_months: Count,
+        searches: Count,
+        previous_searches: Count,
+        change_ratio: Number,
+        change_ci_low: Number,
+        change_ci_high: Number,
+        ratio_change: Number,
+        ratio_change_ci_low: Number,
+        ratio_change_ci_high: Number,
+        out_of_court_base: Count,
+        previous_out_of_court_base: Count,
+        out_of_court_share: Number,
+        previous_out_of_court_share: Number,
+        out_of_court_share_change: Number,
+        out_of_court_share_change_ci_low: Number,
+        out_of_court_share_change_ci_high: Number,
+        small_numbers: Flag,
+        suspect_months: Count,
+    }
+
+    /// `reconciliation.sql`: the data.police.uk counts against the Home Office's.
+    ReconciliationRow from "reconciliation" {
+        area: Text,
+        financial_year: Text,
+        power: Text,
+        ethnicity: Text,
+        home_office_searches: Count,
+        police_uk_searches: OptionalCount,
+        months_covered: Count,
+        months_expected: Count,
+        ratio: Number,
+        differs: OptionalFlag,
+    }
+
+    /// The revisions table (`src/output/revisions.rs`).
+    RevisionRow from "revisions" {
+        force: Text,
+        month: Text,
+        previous_published: Text,
+        breakdown: Text,
+        category: Text,
+        before: OptionalCount,
+        after: Count,
     }
 
     /// `location_coverage.sql`: how many of a force's searches district figures count.
@@ -560,7 +626,7 @@ mod tests {
                 Kind::Text | Kind::OptionalText => Column::new(name.into(), vec!["x"; height]),
                 Kind::Count | Kind::OptionalCount => Column::new(name.into(), vec![3u32; height]),
                 Kind::Number => Column::new(name.into(), vec![0.25f64; height]),
-                Kind::Flag => Column::new(name.into(), vec![true; height]),
+                Kind::Flag | Kind::OptionalFlag => Column::new(name.into(), vec![true; height]),
             })
             .collect();
         DataFrame::new(height, columns).unwrap()

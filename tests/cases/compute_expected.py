@@ -759,6 +759,143 @@ def age_rates():
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# Change over time: merseyside 2025-06 against 2024-06 (2024-07 has no 2025-07 beside it, so it
+# is in neither side), dorset 2025-06 alone (no pair). See tests/cases/changes/README.md.
+
+Z = 1.959963984540054
+
+
+def change_limits(x, prev):
+    """change_ratio = x / prev with the exact conditional interval, written from the beta
+    quantiles and checked against rate_ratio's Clopper-Pearson (binomtest) limits."""
+    n = x + prev
+    p_low = 0.0 if x == 0 else stats.beta.ppf(ALPHA / 2, x, n - x + 1)
+    p_high = 1.0 if x == n else stats.beta.ppf(1 - ALPHA / 2, x + 1, n - x)
+    ratio = None if prev == 0 else x / prev
+    low = p_low / (1 - p_low)
+    high = None if p_high == 1 else p_high / (1 - p_high)
+    r, lo, hi, _, _ = rate_ratio(x, 1.0, prev, 1.0)
+    assert r == ratio and math.isclose(lo, low, rel_tol=1e-9, abs_tol=1e-15), (x, prev)
+    assert (hi is None) == (high is None) and (hi is None or math.isclose(hi, high, rel_tol=1e-9))
+    return ratio, low, high
+
+
+def ratio_of_ratios(a, b, c, d):
+    """(a/b)/(c/d) with exp(ln r +- z sqrt(1/a+1/b+1/c+1/d)); None when a count is 0 or null."""
+    if None in (a, b, c, d) or 0 in (a, b, c, d):
+        return None, None, None
+    r = (a / b) / (c / d)
+    se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    return r, math.exp(math.log(r) - Z * se), math.exp(math.log(r) + Z * se)
+
+
+def newcombe(k1, n1, k0, n0):
+    """Difference of two shares with Newcombe's hybrid score interval (method 10) from the
+    Wilson limits, checked against statsmodels; None when a base is 0."""
+    if n1 == 0 or n0 == 0:
+        return None, None, None
+    p1, l1, u1 = wilson(k1, n1)
+    p0, l0, u0 = wilson(k0, n0)
+    d = p1 - p0
+    low = d - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
+    from statsmodels.stats.proportion import confint_proportions_2indep
+    sl, sh = confint_proportions_2indep(k1, n1, k0, n0, method="newcomb", compare="diff")
+    assert math.isclose(sl, low, abs_tol=1e-9) and math.isclose(sh, high, abs_tol=1e-9), \
+        (k1, n1, k0, n0, sl, low, sh, high)
+    return d, low, high
+
+
+def changes():
+    keys = ["area", "comparison", "period", "previous_period", "search_group", "ethnicity"]
+    FYC = ("financial_year", "2025/26", "2024/25")
+    JUN = ("month", "2025-06", "2024-06")
+    rows = [
+        # ..., searches, previous, reference (White) now, reference before (None on White and
+        # All), out-of-court now / base now, out-of-court before / base before
+        ("merseyside", *FYC, "all", "All", 14, 12, None, None, (6, 12), (3, 8)),
+        ("merseyside", *FYC, "all", "White", 6, 7, None, None, (2, 4), (2, 5)),
+        ("merseyside", *FYC, "all", "Black", 4, 4, 6, 7, (2, 4), (1, 3)),
+        ("merseyside", *FYC, "all", "Asian", 2, 0, 6, 7, (1, 2), (0, 0)),
+        ("merseyside", *FYC, "drugs", "Black", 3, 2, 4, 5, (2, 3), (1, 2)),
+        ("merseyside", *FYC, "drugs", "Asian", 2, 0, 4, 5, (1, 2), (0, 0)),
+        ("merseyside", *FYC, "drugs", "All", 10, 7, None, None, (6, 9), (2, 5)),
+        ("merseyside", *FYC, "weapons", "Black", 0, 2, 2, 1, (0, 0), (0, 1)),
+        ("merseyside", *FYC, "weapons", "White", 2, 1, None, None, (0, 1), (1, 1)),
+        ("merseyside", *FYC, "stolen_goods", "Black", 1, 0, 0, 1, (0, 1), (0, 0)),
+        ("merseyside", *FYC, "stolen_goods", "All", 2, 2, None, None, (0, 2), (0, 1)),
+        ("merseyside", *JUN, "all", "All", 14, 12, None, None, (6, 12), (3, 8)),
+        ("merseyside", *JUN, "drugs", "White", 4, 5, None, None, (2, 3), (1, 3)),
+        # dorset's 2025-06 has no 2024-06 beside it: England & Wales is merseyside alone.
+        ("england-and-wales", *FYC, "all", "All", 14, 12, None, None, (6, 12), (3, 8)),
+        ("england-and-wales", *JUN, "drugs", "Black", 3, 2, 4, 5, (2, 3), (1, 2)),
+    ]
+    out = []
+    for row in rows:
+        k = dict(zip(keys, row[:6]))
+        n, prev, rn, rprev, (k1, n1), (k0, n0) = row[6:]
+        ratio, lo, hi = change_limits(n, prev)
+        rc, rclo, rchi = ratio_of_ratios(n, rn, prev, rprev)
+        d, dlo, dhi = newcombe(k1, n1, k0, n0)
+        k.update({
+            "reference_ethnicity": "White", "small_numbers": n < 10 or prev < 10,
+            "force_months": 1, "suspect_months": 0,
+            "searches": n, "previous_searches": prev, "reference_searches": rn,
+            "previous_reference_searches": rprev,
+            "out_of_court": k1, "out_of_court_base": n1, "previous_out_of_court": k0,
+            "previous_out_of_court_base": n0,
+            "change_ratio": ratio, "change_ci_low": lo, "change_ci_high": hi,
+            "percent_change": None if ratio is None else 100 * (ratio - 1),
+            "ratio_change": rc, "ratio_change_ci_low": rclo, "ratio_change_ci_high": rchi,
+            "out_of_court_share": wilson(k1, n1)[0],
+            "previous_out_of_court_share": wilson(k0, n0)[0],
+            "out_of_court_share_change": d, "out_of_court_share_change_ci_low": dlo,
+            "out_of_court_share_change_ci_high": dhi,
+        })
+        out.append(k)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Reconciliation with the Home Office: dorset's 12 months of 2020/21 (20 rows, 3 of them
+# vehicle-only), merseyside's 2020-04 (3 rows, 1 vehicle-only), against
+# tests/cases/reconciliation/TEST-ONLY-constructed-home-office.csv. See its README.md.
+
+def reconciliation():
+    LIMIT = 0.05
+    FY2021 = "2020/21"
+    rows = [
+        # area, power, ethnicity, published, person searches, vehicle-only, months covered
+        ("dorset", "all", "All", 17, 17, 3, 12),
+        ("dorset", "all", "White", 12, 10, 1, 12),
+        ("dorset", "all", "Black", 4, 4, 0, 12),
+        ("dorset", "all", "Mixed", 1, 0, 0, 12),
+        ("dorset", "all", "Not stated", 2, 2, 2, 12),
+        ("dorset", "cjpo_s60", "All", 1, 1, 0, 12),
+        ("dorset", "section_1_and_associated", "All", 16, 16, 3, 12),
+        ("dorset", "terrorism_s47a", "All", 0, 0, 0, 12),
+        ("merseyside", "all", "All", 40, 2, 1, 1),
+        # Kent: no file of the run, so no count to compare.
+        ("kent", "all", "All", 1200, None, None, 0),
+        ("england-and-wales", "all", "All", 500, 19, 4, 13),
+    ]
+    out = []
+    for area, power, eth, ho, police, vehicle, months in rows:
+        expected = 516 if area == "england-and-wales" else 12
+        diff = None if police is None else police - ho
+        ratio = None if police is None or ho == 0 else police / ho
+        differs = None if months < expected or ho == 0 else abs(diff) > LIMIT * ho
+        out.append({
+            "area": area, "financial_year": FY2021, "power": power, "ethnicity": eth,
+            "home_office_searches": ho, "police_uk_searches": police,
+            "vehicle_only_searches": vehicle, "months_covered": months,
+            "months_expected": expected, "difference": diff, "ratio": ratio,
+            "differs": differs,
+        })
+    return out
+
+
 CASES = {
     "location_coverage": location_coverage,
     "location_coverage/expected.rates": location_coverage_rates,
@@ -766,6 +903,7 @@ CASES = {
     "strip_search": strip_search, "ethnicity_agreement": ethnicity_agreement,
     "search_groups": search_groups, "grounds": grounds, "grounds_outcomes": grounds_outcomes,
     "composition": composition, "diversion": diversion, "age_rates": age_rates,
+    "changes": changes, "reconciliation": reconciliation,
 }
 
 

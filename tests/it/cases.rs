@@ -103,7 +103,9 @@ fn case(table_name: &str) {
 
 /// Runs the binary on the case's input; returns the case folder, the temporary folder that
 /// holds the output (dropped with it) and the output folder.
-fn run_case(table_name: &str) -> (std::path::PathBuf, tempfile::TempDir, std::path::PathBuf) {
+pub(crate) fn run_case(
+    table_name: &str,
+) -> (std::path::PathBuf, tempfile::TempDir, std::path::PathBuf) {
     let dir = root().join("tests/cases").join(table_name);
     let tmp = tempdir();
     let out = tmp.path().join("out");
@@ -299,4 +301,14 @@ fn grounds_outcomes_case() {
 #[test]
 fn location_coverage_case() {
     case("location_coverage");
+}
+
+#[test]
+fn changes_case() {
+    case("changes");
+}
+
+#[test]
+fn reconciliation_case() {
+    case("reconciliation");
 }

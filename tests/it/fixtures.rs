@@ -245,8 +245,8 @@ fn tables_are_byte_identical_whatever_the_thread_count() {
     names.sort();
     assert_eq!(
         names.len(),
-        30,
-        "17 Parquet tables and 13 CSV twins: {names:?}"
+        35,
+        "20 Parquet tables and 15 CSV twins: {names:?}"
     );
     for name in names {
         let a = std::fs::read(one.join("tables").join(&name)).unwrap();

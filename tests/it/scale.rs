@@ -222,8 +222,20 @@ fn a_new_month_and_a_changed_file_are_read_again() {
         text.lines().count(),
         "the corrected file's new row was read"
     );
+    // The revisions table is the output folder's own history: the incremental run found the
+    // corrected file's revision, the cold run (a first run) has none.
+    let revisions = table(&cached, "revisions");
+    let months: Vec<String> = strings(&revisions, "month").into_iter().flatten().collect();
+    assert!(
+        !months.is_empty() && months.iter().all(|m| m == "2018-05"),
+        "the corrected file is the one revision: {months:?}"
+    );
+    assert_eq!(table(&cold, "revisions").height(), 0);
     for entry in std::fs::read_dir(cold.join("tables")).unwrap() {
         let name = entry.unwrap().file_name();
+        if name == "revisions.parquet" {
+            continue;
+        }
         let a = std::fs::read(cold.join("tables").join(&name)).unwrap();
         let b = std::fs::read(cached.join("tables").join(&name)).unwrap();
         assert!(

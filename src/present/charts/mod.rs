@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::present::figures::{
-    AgeRate, AreaFigures, Figures, GROUPS, GroundsFigures, Period, Share, Split,
+    AgeRate, AreaFigures, Figures, GROUPS, GroundsFigures, Period, Ratio, Share, Split,
 };
 use crate::reference::month::Month;
 use crate::reference::vocab::{OutcomeClass, SearchGroup};
@@ -133,6 +133,35 @@ fn flag_note() -> String {
         .to_owned()
 }
 
+/// Marks beside a ratio resting on a month that looks partial or doubled (‡), or on counts the
+/// Home Office's published figures do not match (§).
+pub fn time_marks(r: &Ratio) -> String {
+    let mut m = String::new();
+    if r.suspect_months > 0 {
+        m.push_str(" ‡");
+    }
+    if r.home_office_differs {
+        m.push_str(" §");
+    }
+    m
+}
+
+/// The footnotes of the marks that some row of a chart carries.
+fn time_notes<'a>(rows: impl IntoIterator<Item = &'a Ratio> + Clone) -> [Option<String>; 2] {
+    let any = |p: fn(&Ratio) -> bool| rows.clone().into_iter().any(p);
+    [
+        any(|r| r.suspect_months > 0).then(|| SUSPECT_NOTE.to_owned()),
+        any(|r| r.home_office_differs).then(|| HOME_OFFICE_NOTE.to_owned()),
+    ]
+}
+
+pub const SUSPECT_NOTE: &str = "‡ The year includes a month whose file looks partial (far fewer \
+     rows than the force's recent months) or doubled (far more): counted as published; the \
+     coverage table names it.";
+pub const HOME_OFFICE_NOTE: &str = "§ The data.police.uk counts behind this ratio differ from \
+     the Home Office's published figures for the force and year by more than the set limit \
+     (see the reconciliation table).";
+
 fn not_stated_note(a: &AreaFigures) -> Option<String> {
     a.not_stated_share.filter(|s| *s > 0.0).map(|s| {
         format!(
@@ -248,16 +277,17 @@ fn district_map(f: &Figures, a: &AreaFigures, layer: &maps::Layer) -> Option<Cha
 }
 
 /// A ratio as a forest-plot row, with the searches of both groups beside it.
-fn ratio_row(r: &crate::present::figures::Ratio, colour: RGBColor) -> ForestRow {
+fn ratio_row(r: &Ratio, colour: RGBColor) -> ForestRow {
     ForestRow {
         label: r.label.clone(),
         estimate: r.ratio,
         low: r.low,
         high: r.high,
         note: format!(
-            "{} v {}",
+            "{} v {}{}",
             thousands(r.searches as i64),
-            thousands(r.reference_searches as i64)
+            thousands(r.reference_searches as i64),
+            time_marks(r)
         ),
         flagged: r.small_numbers || r.unsuitable,
         colour,
@@ -269,9 +299,10 @@ fn district_league_chart(f: &Figures, a: &AreaFigures) -> Option<Chart> {
     let rows = f.district_league.get(&a.area)?;
     let p = a.period.as_ref()?;
     let colour = group_colour(&f.comparison);
+    let marks = time_notes(rows.iter());
     let rows: Vec<ForestRow> = rows.iter().map(|r| ratio_row(r, colour)).collect();
     let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
-    let mut footnotes = vec![flag_note()];
+    let mut footnotes = with(vec![flag_note()], &marks);
     if a.location
         .as_ref()
         .and_then(|l| l.district_share)
@@ -325,14 +356,15 @@ fn league_chart(f: &Figures) -> Option<Chart> {
             low: r.low,
             high: r.high,
             note: format!(
-                "{} v {}{}",
+                "{} v {}{}{}",
                 thousands(r.searches as i64),
                 thousands(r.reference_searches as i64),
                 r.period
                     .as_ref()
                     .filter(|p| !p.is_complete())
                     .map(|p| format!(" ({}/12 mo)", p.covered))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                time_marks(r)
             ),
             flagged: r.small_numbers || r.unsuitable,
             colour: group_colour(&f.comparison),
@@ -353,11 +385,14 @@ fn league_chart(f: &Figures) -> Option<Chart> {
                  Self-defined ethnicity; {} populations.",
                 f.comparison, f.reference, f.census
             ),
-            footnotes: vec![
-                flag_note(),
-                "Forces with part of the year missing show how many months they published."
-                    .to_owned(),
-            ],
+            footnotes: with(
+                vec![
+                    flag_note(),
+                    "Forces with part of the year missing show how many months they published."
+                        .to_owned(),
+                ],
+                &time_notes(f.league.iter()),
+            ),
             source: source(f),
         },
         body: Body::Forest {
@@ -721,7 +756,11 @@ fn disparity_chart(s: &Scope) -> Option<Chart> {
         ),
         with(
             vec![flag_note(), standardised_note(f, a)],
-            &[not_stated_note(a), s.partial.clone()],
+            &[
+                [not_stated_note(a), s.partial.clone()],
+                time_notes(a.ratios.iter()),
+            ]
+            .concat(),
         ),
         Body::Forest {
             rows,

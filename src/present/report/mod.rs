@@ -3,6 +3,7 @@
 //! disk with no server and no network. Pages come from templates (minijinja); every chart has
 //! a reading generated from the same figures it draws.
 
+pub mod what_changed;
 pub mod words;
 
 use std::path::{Path, PathBuf};
@@ -217,6 +218,12 @@ fn summary_row(f: &Figures, a: &AreaFigures) -> Value {
     if a.low_location_coverage {
         flags.push("low location coverage");
     }
+    if comparison.is_some_and(|r| r.suspect_months > 0) {
+        flags.push("a month looks partial or doubled ‡");
+    }
+    if comparison.is_some_and(|r| r.home_office_differs) {
+        flags.push("counts differ from the Home Office's §");
+    }
     context! {
         id => a.area.clone(),
         name => a.name.clone(),
@@ -301,6 +308,7 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
             reference => f.reference.clone(),
             comparison => f.comparison.clone(),
             headline => national.map(|a| words::disparity_reading(f, a)).unwrap_or_default(),
+            changed => national.map(|a| what_changed::paragraphs(f, a)).unwrap_or_default(),
             caveats => national.map(caveats).unwrap_or_default(),
             charts => serde_value(national_charts),
             absent => national_absent,
@@ -330,6 +338,7 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
                 force => a.force.clone(),
                 force_name => a.force.as_deref().map(crate::present::figures::area_name),
                 headline => words::disparity_reading(f, a),
+                changed => what_changed::paragraphs(f, a),
                 caveats => caveats(a),
                 charts => serde_value(charts),
                 absent => absent,

@@ -1120,6 +1120,7 @@ mod tests {
             districts: false,
             district_league: Default::default(),
             age_census: age_census.map(str::to_owned),
+            revisions: vec![],
         }
     }
 
@@ -1158,6 +1159,7 @@ mod tests {
                 total: 5_000,
             }),
             powers: vec![],
+            over_time: Default::default(),
         }
     }
 
@@ -1377,6 +1379,8 @@ mod tests {
             if_not_stated_in_group: None,
             if_not_stated_in_reference: None,
             period: None,
+            suspect_months: 0,
+            home_office_differs: false,
         }
     }
 
@@ -1415,6 +1419,8 @@ mod tests {
             if_not_stated_in_group: None,
             if_not_stated_in_reference: None,
             period: None,
+            suspect_months: 0,
+            home_office_differs: false,
         }
     }
 

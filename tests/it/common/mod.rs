@@ -303,9 +303,12 @@ pub fn figures_of(out: &Path, districts: bool) -> stopsearch::present::figures::
         "diversion",
         "age_rates",
         "composition",
+        "changes",
+        "reconciliation",
     ] {
         tables.insert(name.to_owned(), table(out, name));
     }
+    let revisions = table(out, "revisions");
     stopsearch::present::figures::figures(&stopsearch::present::figures::Inputs {
         tables: &tables,
         queries: &queries,
@@ -317,6 +320,8 @@ pub fn figures_of(out: &Path, districts: bool) -> stopsearch::present::figures::
         extracts: Vec::new(),
         grounds_categories: Vec::new(),
         districts,
+        revisions: &revisions,
+        previous_published: None,
     })
     .unwrap()
 }
