@@ -17,7 +17,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  success with data-quality warnings: files skipped under --keep-going, or a configured
-     threshold crossed (--max-reject-share, --require-latest-month)
+     threshold crossed (--max-reject-share, --require-latest-month, --alert-ratio-rise,
+     --alert-out-of-court-fall)
   2  usage or input error (bad arguments, settings or mapping file, unreadable or malformed
      input)
   3  fetch from data.police.uk failed (after retries), or that of the ONS boundaries;

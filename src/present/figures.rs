@@ -325,6 +325,8 @@ pub struct CoverageGrid {
     pub months: Vec<Month>,
     /// (force id, status per month: `submitted`, `zero`, `missing`, `failed`).
     pub forces: Vec<(String, Vec<String>)>,
+    /// (force id, month) of the months coverage flags: `partial` or `spike`.
+    pub suspect: BTreeMap<(String, Month), &'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -1351,5 +1353,21 @@ fn coverage_grid(coverage: &[CoverageRow]) -> Result<CoverageGrid> {
             Ok((f.to_owned(), row))
         })
         .collect::<Result<_>>()?;
-    Ok(CoverageGrid { months, forces })
+    let suspect = coverage
+        .iter()
+        .filter(|r| r.partial_suspected || r.spike_suspected)
+        .filter_map(|r| {
+            let kind = if r.partial_suspected {
+                "partial"
+            } else {
+                "spike"
+            };
+            Some(((r.force.clone(), r.month.parse().ok()?), kind))
+        })
+        .collect();
+    Ok(CoverageGrid {
+        months,
+        forces,
+        suspect,
+    })
 }

@@ -504,3 +504,110 @@ fn changes_compare_only_months_covered_in_both_years() {
     );
     assert!(select(&c, &[("comparison", "month"), ("period", "2020-10")]).height() > 0);
 }
+
+/// The counts the Home Office published for the year ending March 2022 (cited in
+/// `fixtures/home_office/README.md`), in the Race Disparity Unit's layout: read with their
+/// force names, and left uncompared where the run has no month of the year.
+#[test]
+fn the_published_counts_are_read_and_not_compared_without_the_year() {
+    let dir = tempdir();
+    let ho = root().join("fixtures/home_office/published-ye-mar-2022-subset.csv");
+    let out = dir.path().join("out");
+    run_ok(
+        dir.path(),
+        &[
+            "--quiet",
+            "--no-charts",
+            "--no-cache",
+            "--home-office",
+            ho.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            fixtures().to_str().unwrap(),
+        ],
+        0,
+    );
+    let rec = table(&out, "reconciliation");
+    assert_eq!(rec.height(), 6);
+    for (area, eth, n) in [
+        ("west-midlands", "Black", 3973.0),
+        ("west-midlands", "White", 9713.0),
+        ("staffordshire", "Black", 177.0),
+        ("staffordshire", "White", 3511.0),
+        ("nottinghamshire", "Black", 533.0),
+        ("nottinghamshire", "White", 3081.0),
+    ] {
+        let r = select(
+            &rec,
+            &[
+                ("area", area),
+                ("ethnicity", eth),
+                ("financial_year", "2021/22"),
+                ("power", "all"),
+            ],
+        );
+        assert_eq!(num(&r, "home_office_searches"), Some(n), "{area} {eth}");
+        // The fixtures have no month of 2021/22 for these forces.
+        assert_eq!(num(&r, "months_covered"), Some(0.0));
+        assert_eq!(num(&r, "police_uk_searches"), None);
+        assert_eq!(r.column("differs").unwrap().bool().unwrap().get(0), None);
+    }
+}
+
+/// A clear rise in the Black/White ratio crosses `--alert-ratio-rise`: exit code 1, and the
+/// change is listed in the summary's warnings; a higher multiple does not.
+#[test]
+fn a_clear_rise_in_the_ratio_crosses_the_threshold() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let month_rows = |m: &str, black: usize, white: usize| -> Vec<String> {
+        (0..black)
+            .map(|i| row(m, "Person search", BLACK, "Arrest", i as u32))
+            .chain((0..white).map(|i| row(m, "Person search", WHITE, "Arrest", 30 + i as u32)))
+            .collect()
+    };
+    // Black 4 a month then 12; White 4 then 4: the ratio triples.
+    for m in months("2019-04", 12) {
+        write_month(&data, "dorset", &m, &month_rows(&m, 4, 4));
+    }
+    for m in months("2020-04", 12) {
+        write_month(&data, "dorset", &m, &month_rows(&m, 12, 4));
+    }
+    let summary = dir.path().join("summary.json");
+    let out = dir.path().join("out");
+    let base = ["--quiet", "--no-charts", "--no-cache", "--forces", "dorset"];
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend([
+        "--alert-ratio-rise",
+        "2",
+        "--summary-json",
+        summary.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        data.to_str().unwrap(),
+    ]);
+    run_ok(dir.path(), &args, 1);
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let warnings: Vec<&str> = s["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w
+            .starts_with("dorset 2020/21 against 2019/20: the Black rate ratio")
+            && w.contains("rose to 3.00 times")),
+        "{warnings:?}"
+    );
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend([
+        "--alert-ratio-rise",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+        data.to_str().unwrap(),
+    ]);
+    run_ok(dir.path(), &args, 0);
+}

@@ -414,6 +414,11 @@ fn coverage_chart(f: &Figures) -> Option<Chart> {
         ("Published, no searches".to_owned(), RGBColor(86, 180, 233)),
         ("Not published".to_owned(), RGBColor(221, 221, 221)),
         ("File unreadable".to_owned(), RGBColor(213, 94, 0)),
+        ("Published, looks partial".to_owned(), RGBColor(230, 159, 0)),
+        (
+            "Published, unusually many rows".to_owned(),
+            RGBColor(204, 121, 167),
+        ),
     ];
     let rows: Vec<(String, Vec<usize>)> = f
         .coverage
@@ -422,7 +427,14 @@ fn coverage_chart(f: &Figures) -> Option<Chart> {
         .map(|(force, cells)| {
             let cells = cells
                 .iter()
-                .map(|s| statuses.iter().position(|x| x == s).unwrap_or(2))
+                .zip(&f.coverage.months)
+                .map(
+                    |(s, m)| match f.coverage.suspect.get(&(force.clone(), *m)) {
+                        Some(&"partial") => 4,
+                        Some(_) => 5,
+                        None => statuses.iter().position(|x| x == s).unwrap_or(2),
+                    },
+                )
                 .collect();
             (force.clone(), cells)
         })
@@ -449,7 +461,16 @@ fn coverage_chart(f: &Figures) -> Option<Chart> {
                 "Each row is a force, each column a month from {first} to {last}. A month \
                  not published is missing data, not a month without searches."
             ),
-            footnotes: vec![],
+            footnotes: if f.coverage.suspect.is_empty() {
+                vec![]
+            } else {
+                vec![
+                    "A month looks partial, or unusually large, when its rows are far below, or \
+                     far above, the force's median over the 12 months before (the coverage \
+                     table's partial_suspected and spike_suspected); both still count."
+                        .to_owned(),
+                ]
+            },
             source: source(f),
         },
         body: Body::Grid {

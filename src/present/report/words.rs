@@ -1116,6 +1116,7 @@ mod tests {
             coverage: crate::present::figures::CoverageGrid {
                 months: vec![],
                 forces: vec![],
+                suspect: Default::default(),
             },
             districts: false,
             district_league: Default::default(),
