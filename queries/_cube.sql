@@ -9,18 +9,20 @@
 -- `strip_search` at all (any value in the field), so a district's year keeps the force-month
 -- rule. `power` is the power searched under and `suspicion_required` whether it needs
 -- reasonable suspicion (both as in searches; the second follows from the first, so it adds no
--- rows). Tables that need other columns of searches can still read searches itself.
+-- rows). `vehicle_only` marks vehicle searches with no person searched: they have no person to
+-- describe, so unknown ethnicity is counted over people. Tables that need other columns of
+-- searches can still read searches itself.
 -- (Rows are counted first on the stored categories, and only the counts are turned into text.)
 WITH grouped AS (
     SELECT
         force, month, financial_year, lad_code, location_status, search_group, power,
         suspicion_required, ethnicity, officer_defined_ethnicity, outcome_class, outcome_linked,
-        strip_search, COUNT(*) AS n
+        strip_search, type, COUNT(*) AS n
     FROM searches
     GROUP BY
         force, month, financial_year, lad_code, location_status, search_group, power,
         suspicion_required, ethnicity, officer_defined_ethnicity, outcome_class, outcome_linked,
-        strip_search
+        strip_search, type
 ),
 counted AS (
     SELECT
@@ -31,7 +33,8 @@ counted AS (
                 THEN CAST(lad_code AS VARCHAR)
         END AS lad,
         search_group, power, suspicion_required, ethnicity, officer_defined_ethnicity,
-        outcome_class, outcome_linked, strip_search, n
+        outcome_class, outcome_linked, strip_search,
+        COALESCE(CAST(type AS VARCHAR) = 'Vehicle search', FALSE) AS vehicle_only, n
     FROM grouped
 ),
 recording AS (
@@ -50,19 +53,19 @@ flagged AS (
 SELECT
     force, month, '*' AS place, search_group, power, suspicion_required, ethnicity,
     officer_defined_ethnicity, outcome_class, outcome_linked, strip_search, linked_recorded,
-    strip_recorded, SUM(n) AS n
+    strip_recorded, vehicle_only, SUM(n) AS n
 FROM flagged
 GROUP BY
     force, month, search_group, power, suspicion_required, ethnicity, officer_defined_ethnicity,
-    outcome_class, outcome_linked, strip_search, linked_recorded, strip_recorded
+    outcome_class, outcome_linked, strip_search, linked_recorded, strip_recorded, vehicle_only
 UNION ALL
 SELECT
     force, financial_year AS month, lad AS place, search_group, power, suspicion_required,
     ethnicity, officer_defined_ethnicity, outcome_class, outcome_linked, strip_search,
-    linked_recorded, strip_recorded, SUM(n) AS n
+    linked_recorded, strip_recorded, vehicle_only, SUM(n) AS n
 FROM flagged
 WHERE lad IS NOT NULL
 GROUP BY
     force, financial_year, lad, search_group, power, suspicion_required, ethnicity,
     officer_defined_ethnicity, outcome_class, outcome_linked, strip_search, linked_recorded,
-    strip_recorded
+    strip_recorded, vehicle_only

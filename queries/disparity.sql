@@ -24,8 +24,11 @@
 -- column reference_searches: Searches of people of the reference group.
 -- column reference_exposure: Person-years of the reference group.
 -- column all_searches: All searches in the area and period (every ethnicity, and none).
--- column not_stated_searches: Searches whose self-defined ethnicity was not stated or left
---   empty (including vehicle-only searches).
+-- column not_stated_searches: Searches of people whose self-defined ethnicity was not stated
+--   or left empty. Vehicle-only searches are not counted: they have no person to describe (as
+--   the Home Office leaves them out of its counts); see vehicle_only_searches.
+-- column vehicle_only_searches: Vehicle searches with no person searched, in all_searches but
+--   in no group and not in not_stated_searches.
 -- column officer_fallback_searches: Searches of the group counting the officer-defined
 --   ethnicity where self-defined ethnicity is not stated or empty.
 -- column officer_fallback_reference_searches: The same for the reference group.
@@ -56,24 +59,32 @@ WITH fallback_base AS (
                 THEN CAST(ethnicity AS VARCHAR)
             ELSE CAST(officer_defined_ethnicity AS VARCHAR)
         END AS fallback_ethnicity,
+        CASE
+            WHEN vehicle_only THEN 0
+            WHEN CAST(ethnicity AS VARCHAR) IN ('Asian', 'Black', 'Mixed', 'White', 'Other')
+                THEN 0
+            ELSE n
+        END AS unknown_person,
+        CASE WHEN vehicle_only THEN n ELSE 0 END AS vehicle,
         n
     FROM (
         SELECT force, month, place, search_group, power, suspicion_required, ethnicity,
-               officer_defined_ethnicity, SUM(n) AS n
+               officer_defined_ethnicity, vehicle_only, SUM(n) AS n
         FROM _cube
         GROUP BY force, month, place, search_group, power, suspicion_required, ethnicity,
-                 officer_defined_ethnicity
+                 officer_defined_ethnicity, vehicle_only
     ) AS grouped
 ),
 fallback_months AS (
     SELECT force, month, place, search_group, power, suspicion, fallback_ethnicity,
-           SUM(n) AS n
+           SUM(n) AS n, SUM(unknown_person) AS unknown_person, SUM(vehicle) AS vehicle
     FROM fallback_base
     GROUP BY force, month, place, search_group, power, suspicion, fallback_ethnicity
 ),
 fallback_counts AS (
     SELECT ap.area, ap.period_type, ap.period, b.search_group, b.power, b.suspicion,
-           b.fallback_ethnicity, SUM(b.n) AS searches
+           b.fallback_ethnicity, SUM(b.n) AS searches, SUM(b.unknown_person) AS unknown_person,
+           SUM(b.vehicle) AS vehicle
     FROM fallback_months b
     JOIN _area_periods ap ON b.force = ap.force AND b.month = ap.month AND b.place = ap.place
     GROUP BY ap.area, ap.period_type, ap.period, b.search_group, b.power, b.suspicion,
@@ -83,23 +94,27 @@ fallback_counts AS (
 -- groups for all search groups together.
 fallback AS (
     SELECT area, period_type, period, search_group, 'all' AS power, fallback_ethnicity,
-           SUM(searches) AS searches
+           SUM(searches) AS searches, SUM(unknown_person) AS unknown_person,
+           SUM(vehicle) AS vehicle
     FROM fallback_counts
     GROUP BY area, period_type, period, search_group, fallback_ethnicity
     UNION ALL
     SELECT area, period_type, period, 'all' AS search_group, 'all' AS power,
-           fallback_ethnicity, SUM(searches) AS searches
+           fallback_ethnicity, SUM(searches) AS searches, SUM(unknown_person) AS unknown_person,
+           SUM(vehicle) AS vehicle
     FROM fallback_counts
     GROUP BY area, period_type, period, fallback_ethnicity
     UNION ALL
     SELECT area, period_type, period, 'all' AS search_group, power, fallback_ethnicity,
-           SUM(searches) AS searches
+           SUM(searches) AS searches, SUM(unknown_person) AS unknown_person,
+           SUM(vehicle) AS vehicle
     FROM fallback_counts
     WHERE period_type <> 'month'
     GROUP BY area, period_type, period, power, fallback_ethnicity
     UNION ALL
     SELECT area, period_type, period, 'all' AS search_group, suspicion AS power,
-           fallback_ethnicity, SUM(searches) AS searches
+           fallback_ethnicity, SUM(searches) AS searches, SUM(unknown_person) AS unknown_person,
+           SUM(vehicle) AS vehicle
     FROM fallback_counts
     WHERE suspicion IS NOT NULL AND period_type <> 'month'
     GROUP BY area, period_type, period, suspicion, fallback_ethnicity
@@ -131,9 +146,9 @@ published AS (
     WHERE power = 'all'
 ),
 unknown AS (
-    SELECT area, period_type, period, search_group, power, SUM(searches) AS searches
-    FROM rates
-    WHERE ethnicity IN ('Not stated', 'Missing')
+    SELECT area, period_type, period, search_group, power,
+           SUM(unknown_person) AS searches, SUM(vehicle) AS vehicle
+    FROM fallback
     GROUP BY area, period_type, period, search_group, power
 )
 SELECT
@@ -143,6 +158,7 @@ SELECT
     r.searches AS reference_searches, r.exposure AS reference_exposure,
     a.searches AS all_searches,
     COALESCE(u.searches, 0) AS not_stated_searches,
+    COALESCE(u.vehicle, 0) AS vehicle_only_searches,
     COALESCE(f.searches, 0) AS officer_fallback_searches,
     COALESCE(fr.searches, 0) AS officer_fallback_reference_searches,
     CASE WHEN g.power = 'all' THEN hg.differs OR hr.differs END AS home_office_differs,

@@ -155,6 +155,10 @@ pub struct RunOptions {
     /// force-year is flagged (default 0.05).
     #[arg(long, value_name = "SHARE")]
     pub home_office_limit: Option<f64>,
+    /// Flag ratios (`high_not_stated`) where more than this share of the area's person
+    /// searches record no self-defined ethnicity, and never headline them (default 0.2).
+    #[arg(long, value_name = "SHARE")]
+    pub not_stated_limit: Option<f64>,
     /// `[fetch]`: download from data.police.uk first (settings file only).
     #[arg(skip)]
     pub fetch: Option<FetchSection>,
@@ -172,6 +176,17 @@ fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
         Either::Text(t) => t,
         Either::Number(n) => n.to_string(),
     }))
+}
+
+/// A share setting, strictly between 0 and 1, or its default.
+fn share_setting(key: &str, value: Option<f64>, default: f64, example: &str) -> Result<f64> {
+    match value {
+        None => Ok(default),
+        Some(v) if (0.0..1.0).contains(&v) => Ok(v),
+        Some(v) => Err(Error::Usage(format!(
+            "{key} = {v}: give a share between 0 and 1 ({example})"
+        ))),
+    }
 }
 
 /// Lays the options given over the file's: a value given (not null, not empty, not `false`)
@@ -294,16 +309,18 @@ impl RunOptions {
                         &self.home_office,
                     )?))
                 },
-                home_office_limit: match self.home_office_limit {
-                    None => tables::DEFAULT_HOME_OFFICE_LIMIT,
-                    Some(l) if (0.0..1.0).contains(&l) => l,
-                    Some(l) => {
-                        return Err(Error::Usage(format!(
-                            "home_office_limit = {l}: give a share between 0 and 1 (0.05 flags \
-                             counts more than 5% apart)"
-                        )));
-                    }
-                },
+                not_stated_limit: share_setting(
+                    "not_stated_limit",
+                    self.not_stated_limit,
+                    tables::DEFAULT_NOT_STATED_LIMIT,
+                    "0.2 flags ratios where over 20% of searches record no ethnicity",
+                )?,
+                home_office_limit: share_setting(
+                    "home_office_limit",
+                    self.home_office_limit,
+                    tables::DEFAULT_HOME_OFFICE_LIMIT,
+                    "0.05 flags counts more than 5% apart",
+                )?,
             },
             boundaries: self
                 .boundaries

@@ -73,6 +73,22 @@ pub struct Ratio {
     pub suspect_months: u64,
     /// The group's or the reference group's count differs from the Home Office's.
     pub home_office_differs: bool,
+    /// Too many person searches with no self-defined ethnicity (`high_not_stated`), or bounds
+    /// that straddle 1 (`direction_uncertain`): never headlined.
+    pub high_not_stated: bool,
+    pub direction_uncertain: bool,
+    /// The ratio counting the officer's record where the person's is missing.
+    pub officer_fallback: Option<f64>,
+    /// Person searches with no self-defined ethnicity, and all person searches.
+    pub not_stated_searches: u64,
+    pub person_searches: u64,
+}
+
+impl Ratio {
+    /// Whether unknown ethnicity could overturn the ratio.
+    pub fn unreliable(&self) -> bool {
+        self.high_not_stated || self.direction_uncertain
+    }
 }
 
 /// A rate per 1,000 residents.
@@ -752,6 +768,11 @@ impl DisparityRow {
             period: None,
             suspect_months: self.suspect_months,
             home_office_differs: self.home_office_differs == Some(true),
+            high_not_stated: self.high_not_stated,
+            direction_uncertain: self.direction_uncertain,
+            officer_fallback: self.rate_ratio_officer_fallback,
+            not_stated_searches: self.not_stated_searches,
+            person_searches: self.all_searches.saturating_sub(self.vehicle_only_searches),
         }
     }
 }
@@ -783,10 +804,15 @@ fn league_of(
             ratio
         })
         .collect();
+    // Reliable ratios first, those unknown ethnicity could overturn below them.
     rows.sort_by(|a, b| {
-        b.ratio
-            .unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&a.ratio.unwrap_or(f64::NEG_INFINITY))
+        a.unreliable()
+            .cmp(&b.unreliable())
+            .then_with(|| {
+                b.ratio
+                    .unwrap_or(f64::NEG_INFINITY)
+                    .total_cmp(&a.ratio.unwrap_or(f64::NEG_INFINITY))
+            })
             .then_with(|| a.label.cmp(&b.label))
     });
     rows
@@ -1142,6 +1168,11 @@ impl AgeRateRow {
             period: None,
             suspect_months: 0,
             home_office_differs: false,
+            high_not_stated: false,
+            direction_uncertain: false,
+            officer_fallback: None,
+            not_stated_searches: 0,
+            person_searches: 0,
         }
     }
 }

@@ -10,7 +10,13 @@
 //! | … and `officer_fallback_searches`, `officer_fallback_reference_searches` | `rate_ratio_officer_fallback` |
 //! | strata: `sex`, `age_band`, `searches`, `exposure`, `standard_weight`, `standard_weight_within_sex` (with `area`, `period…`, `ethnicity`, `reference_ethnicity`) | on the `all`-band rows: `stratified_searches`, `standardised_rate_per_1000`, `standardised_variance`, `standardised_max_weight` and the reference group's |
 //! | `standardised_rate_per_1000`, `standardised_variance`, `standardised_max_weight` (and `reference_…`) | `standardised_ci_low/high` (Fay–Feuer; and `reference_…`), with both arms `standardised_ratio`, `standardised_ratio_ci_low/high` (log-normal) |
-//! | `not_stated_searches`, `all_searches` | `not_stated_share` |
+//! | `not_stated_searches`, `all_searches` (and `vehicle_only_searches`) | `not_stated_share` (over person searches) |
+//! | `not_stated_share` and the two bounds | `high_not_stated`, `direction_uncertain` |
+//! | `area`, `period`, `share_ratio` | `high_not_stated` (the area-period's share, from the cube) |
+//! | `searches`, `previous_searches` | `change_ratio`, `change_ci_low/high` (exact), `percent_change` |
+//! | … and `reference_searches`, `previous_reference_searches` | `ratio_change`, `ratio_change_ci_low/high` (log-normal) |
+//! | `out_of_court`, `out_of_court_base` and their `previous_` | `out_of_court_share`, `previous_out_of_court_share`, `out_of_court_share_change` and its Newcombe interval |
+//! | `area`, `period` | `suspect_months` |
 //! | `n`, `total` (and `reference_n`, `reference_total`) | `share`, `share_ci_low/high` (Wilson); `reference_share`, `share_ratio`, `share_ratio_ci_low/high` (Katz) |
 //! | `population` | `small_denominator` |
 //! | `area`, with a rate | `no_resident_population`, `resident_denominator_unsuitable` |
@@ -31,6 +37,10 @@ pub struct AreaFlags {
     pub unsuitable: Vec<String>,
     /// Force-months flagged partial or spike in coverage, by (area, period).
     pub suspect_months: std::collections::HashMap<(String, String), u32>,
+    /// Share of person searches with no self-defined ethnicity, by (area, period).
+    pub not_stated: std::collections::HashMap<(String, String), f64>,
+    /// Above this share not stated, ratios are flagged `high_not_stated` (default 0.2).
+    pub not_stated_limit: f64,
 }
 
 /// A derived column with its documentation.
@@ -157,12 +167,24 @@ const RULES: &[Rule] = &[
         add: not_stated_share,
     },
     Rule {
+        needs: &[
+            "not_stated_share",
+            "ratio_if_not_stated_in_group",
+            "ratio_if_not_stated_in_reference",
+        ],
+        add: unknown_ethnicity_flags,
+    },
+    Rule {
         needs: SHARE,
         add: share,
     },
     Rule {
         needs: SHARE_RATIO,
         add: share_ratio,
+    },
+    Rule {
+        needs: &["area", "period", "share_ratio"],
+        add: share_not_stated,
     },
     Rule {
         needs: &["searches", "exposure", "population"],
@@ -643,16 +665,83 @@ fn not_stated_share(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>>
         counts(df, "not_stated_searches")?,
         counts(df, "all_searches")?,
     );
+    // Over people: vehicle-only searches have no person to describe.
+    let vehicle = has(df, &["vehicle_only_searches"])
+        .then(|| counts(df, "vehicle_only_searches"))
+        .transpose()?;
     Ok(vec![(
         f64_col(
             "not_stated_share",
             (0..height).map(|i| {
-                let (u, all) = (u[i]?, all[i]?);
-                (all > 0).then(|| u as f64 / all as f64)
+                let v = vehicle.as_ref().map_or(Some(0), |v| v[i])?;
+                let (u, people) = (u[i]?, all[i]?.checked_sub(v)?);
+                (people > 0).then(|| u as f64 / people as f64)
             }),
         ),
-        "Share of the area's searches whose self-defined ethnicity was not stated or missing."
-            .to_owned(),
+        "Share of the area's person searches whose self-defined ethnicity was not stated or left empty (vehicle-only searches, which have no person to describe, are left out of both counts).".to_owned(),
+    )])
+}
+
+/// Whether unknown ethnicity could overturn a ratio: too large a share not recorded, or
+/// bounds that straddle 1 (allocating the unknown one way or the other reverses the
+/// comparison).
+fn unknown_ethnicity_flags(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    let share = floats(df, "not_stated_share")?;
+    let in_group = floats(df, "ratio_if_not_stated_in_group")?;
+    let in_reference = floats(df, "ratio_if_not_stated_in_reference")?;
+    let (n1, n0, u) = (
+        counts(df, "searches")?,
+        counts(df, "reference_searches")?,
+        counts(df, "not_stated_searches")?,
+    );
+    let limit = areas.not_stated_limit;
+    let straddles = (0..df.height()).map(|i| {
+        let any = n1[i].unwrap_or(0) + n0[i].unwrap_or(0) + u[i].unwrap_or(0) > 0;
+        // With no lower bound there is no rate to compare (no exposure, as for British
+        // Transport Police, or nobody of either group); an upper bound missing beside a lower
+        // one is infinite (no reference searches).
+        let Some(low) = in_reference[i] else {
+            return false;
+        };
+        let high = in_group[i].unwrap_or(f64::INFINITY);
+        any && low < 1.0 && high > 1.0
+    });
+    Ok(vec![
+        (
+            bool_col(
+                "high_not_stated",
+                share.iter().map(|s| s.is_some_and(|s| s > limit)),
+            ),
+            format!(
+                "True when more than {}% of the area's person searches in the period record no self-defined ethnicity (`--not-stated-limit`, settings `not_stated_limit`): the ratio rests on the few recorded, and the report never headlines it.",
+                limit * 100.0
+            ),
+        ),
+        (
+            bool_col("direction_uncertain", straddles),
+            "True when the unknown-ethnicity bounds (`ratio_if_not_stated_in_reference` to `ratio_if_not_stated_in_group`) straddle 1: allocating the searches with no recorded ethnicity one way or the other would reverse the comparison.".to_owned(),
+        ),
+    ])
+}
+
+/// `high_not_stated` for a share table's ratios: the area and period's not-stated share of
+/// person searches, from the cube (null where it is not known).
+fn share_not_stated(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+    let area = strings(df, "area")?;
+    let period = strings(df, "period")?;
+    let limit = areas.not_stated_limit;
+    let values: Vec<Option<bool>> = (0..df.height())
+        .map(|i| {
+            let key = (area[i].clone()?, period[i].clone()?);
+            areas.not_stated.get(&key).map(|s| *s > limit)
+        })
+        .collect();
+    Ok(vec![(
+        Column::new("high_not_stated".into(), values),
+        format!(
+            "True when more than {}% of the area's person searches in the period record no self-defined ethnicity: the groups' shares rest on the searches where it was recorded. Null where not known.",
+            limit * 100.0
+        ),
     )])
 }
 
@@ -989,4 +1078,56 @@ fn f64_col(name: &str, values: impl Iterator<Item = Option<f64>>) -> Column {
 
 fn bool_col(name: &str, values: impl Iterator<Item = bool>) -> Column {
     BooleanChunked::from_iter_values(name.into(), values).into_column()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags() -> AreaFlags {
+        AreaFlags {
+            no_resident_population: vec![],
+            unsuitable: vec![],
+            suspect_months: Default::default(),
+            not_stated: Default::default(),
+            not_stated_limit: 0.2,
+        }
+    }
+
+    /// The 20% limit is strict, and the bounds straddle 1 only when one is below and the
+    /// other above (an unbounded upper bound counts as above).
+    #[test]
+    fn unknown_ethnicity_flags_at_their_boundaries() {
+        let df = df!(
+            // 20 of 100 person searches: at the limit, not above it; then 21 of 100.
+            "not_stated_share" => [Some(0.2), Some(0.21), Some(0.05), Some(0.05), Some(0.05), None],
+            "ratio_if_not_stated_in_group" => [Some(2.0), Some(3.0), Some(3.0), Some(0.9), None, None],
+            "ratio_if_not_stated_in_reference" => [Some(1.5), Some(1.2), Some(0.5), Some(0.3), Some(0.8), None],
+            // (the last: no exposure or nobody searched, so no bounds at all)
+            "searches" => [10u64, 10, 10, 10, 10, 0],
+            "reference_searches" => [10u64, 10, 10, 10, 0, 0],
+            "not_stated_searches" => [5u64, 5, 5, 5, 5, 0],
+        )
+        .unwrap();
+        let cols = unknown_ethnicity_flags(&df, &flags()).unwrap();
+        let get =
+            |c: &Column| -> Vec<bool> { c.bool().unwrap().iter().map(|v| v.unwrap()).collect() };
+        assert_eq!(get(&cols[0].0), [false, true, false, false, false, false]);
+        // (1.5, 2): above 1 both; (1.2, 3) too; (0.5, 3) straddles; (0.3, 0.9) below; (0.8,
+        // infinite) straddles; nothing searched: no comparison to reverse.
+        assert_eq!(get(&cols[1].0), [false, false, true, false, true, false]);
+    }
+
+    /// Vehicle-only searches are left out of the not-stated share's denominator.
+    #[test]
+    fn the_not_stated_share_is_over_people() {
+        let df = df!(
+            "not_stated_searches" => [30u64],
+            "all_searches" => [200u64],
+            "vehicle_only_searches" => [50u64],
+        )
+        .unwrap();
+        let cols = not_stated_share(&df, &flags()).unwrap();
+        assert_eq!(cols[0].0.f64().unwrap().get(0), Some(30.0 / 150.0));
+    }
 }

@@ -305,6 +305,12 @@ rows! {
         ratio_if_not_stated_in_reference: Number,
         suspect_months: Count,
         home_office_differs: OptionalFlag,
+        all_searches: Count,
+        not_stated_searches: Count,
+        vehicle_only_searches: Count,
+        rate_ratio_officer_fallback: Number,
+        high_not_stated: Flag,
+        direction_uncertain: Flag,
     }
 
     /// `changes.sql`: a period against the previous one over the months covered in both.

@@ -26,6 +26,10 @@ use crate::stats::derive::{self, AreaFlags};
 use crate::tables::contract::Row;
 pub use queries::Query;
 
+/// Default for `--not-stated-limit`: ratios where more than 20% of person searches record no
+/// self-defined ethnicity are flagged.
+pub const DEFAULT_NOT_STATED_LIMIT: f64 = 0.2;
+
 /// Default for `--home-office-limit`: counts more than 5% apart are flagged.
 pub const DEFAULT_HOME_OFFICE_LIMIT: f64 = 0.05;
 
@@ -49,6 +53,9 @@ pub struct Settings {
     pub home_office: Option<std::sync::Arc<HomeOffice>>,
     /// Share by which the two counts may differ before `differs` is set.
     pub home_office_limit: f64,
+    /// Share of person searches with no self-defined ethnicity above which ratios are
+    /// flagged `high_not_stated`.
+    pub not_stated_limit: f64,
 }
 
 impl Settings {
@@ -64,6 +71,7 @@ impl Settings {
             population_age: None,
             home_office: None,
             home_office_limit: DEFAULT_HOME_OFFICE_LIMIT,
+            not_stated_limit: DEFAULT_NOT_STATED_LIMIT,
         }
     }
 
@@ -395,7 +403,7 @@ pub fn build(
         ),
     ]);
     let mut places = areas::Areas::of(s);
-    let areas = AreaFlags {
+    let mut areas = AreaFlags {
         no_resident_population: vec!["btp".to_owned()],
         unsuitable: if s.merge_city_into_met {
             vec![]
@@ -403,6 +411,8 @@ pub fn build(
             vec!["city-of-london".to_owned()]
         },
         suspect_months: suspect_periods(coverage, s)?,
+        not_stated: HashMap::new(),
+        not_stated_limit: s.not_stated_limit,
     };
     for (i, q) in queries.into_iter().enumerate() {
         let failed = |source: PolarsError| Error::QueryFailed {
@@ -421,6 +431,9 @@ pub fn build(
         if q.is_helper() {
             if last_read.contains_key(&q.name) {
                 ctx.register(&q.name, df.lazy());
+            }
+            if q.name == "_area_periods" {
+                areas.not_stated = not_stated_shares(&mut ctx);
             }
             continue;
         }
@@ -450,6 +463,47 @@ pub fn build(
         on_table(Table { meta, df })?;
     }
     every_contract_built(&built, &folder)
+}
+
+/// Each area and period's share of person searches with no self-defined ethnicity, from
+/// `_cube` and `_area_periods`, for the flags of the share tables; empty (flags null) if a
+/// folder of queries has neither.
+fn not_stated_shares(ctx: &mut SQLContext) -> HashMap<(String, String), f64> {
+    let sql = "WITH cells AS (
+            SELECT force, month, place,
+                SUM(CASE WHEN vehicle_only THEN 0
+                         WHEN CAST(ethnicity AS VARCHAR) IN ('Asian', 'Black', 'Mixed', 'White',
+                              'Other') THEN 0
+                         ELSE n END) AS unknown,
+                SUM(CASE WHEN vehicle_only THEN 0 ELSE n END) AS people
+            FROM _cube GROUP BY force, month, place
+        )
+        SELECT ap.area, ap.period, SUM(c.unknown) AS unknown, SUM(c.people) AS people
+        FROM cells c
+        JOIN _area_periods ap ON c.force = ap.force AND c.month = ap.month AND c.place = ap.place
+        GROUP BY ap.area, ap.period";
+    let mut read = || -> PolarsResult<HashMap<(String, String), f64>> {
+        let df = ctx.execute(sql)?.collect()?;
+        let area = df.column("area")?.cast(&DataType::String)?;
+        let period = df.column("period")?.cast(&DataType::String)?;
+        let unknown = df.column("unknown")?.cast(&DataType::Float64)?;
+        let people = df.column("people")?.cast(&DataType::Float64)?;
+        let (area, period) = (area.str()?, period.str()?);
+        let (unknown, people) = (unknown.f64()?, people.f64()?);
+        Ok((0..df.height())
+            .filter_map(|i| {
+                let p = people.get(i).filter(|p| *p > 0.0)?;
+                Some((
+                    (area.get(i)?.to_owned(), period.get(i)?.to_owned()),
+                    unknown.get(i)? / p,
+                ))
+            })
+            .collect())
+    };
+    read().unwrap_or_else(|e| {
+        tracing::debug!("no not-stated shares for the share tables: {e}");
+        HashMap::new()
+    })
 }
 
 /// How many force-months flagged `partial_suspected` or `spike_suspected` each area's

@@ -230,27 +230,28 @@ def disparity():
     BOTH = {"merseyside": 2, "dorset": 1}
     rows = [
         # area, period_type, period, search_group, power, ethnicity, months covered,
-        # searches, reference searches, all, not stated + missing, fallback, fallback reference
-        ("merseyside", *FY, "all", "all", "Black", {"merseyside": 2}, 3, 4, 13, 4, 5, 5),
-        ("merseyside", *FY, "all", "all", "Mixed", {"merseyside": 2}, 0, 4, 13, 4, 0, 5),
-        ("merseyside", *FY, "all", "all", "Other", {"merseyside": 2}, 1, 4, 13, 4, 1, 5),
-        ("merseyside", *FY, "drugs", "all", "Black", {"merseyside": 2}, 2, 4, 12, 4, 4, 5),
-        ("merseyside", "month", "2025-04", "all", "all", "Black", {"merseyside": 1}, 2, 3, 10, 4, 4, 4),
-        ("merseyside", *FY, "weapons", "all", "Black", {"merseyside": 2}, 1, 0, 1, 0, 1, 0),
-        ("merseyside", *FY, "weapons", "all", "Asian", {"merseyside": 2}, 0, 0, 1, 0, 0, 0),
-        ("dorset", *FY, "all", "all", "Black", {"dorset": 1}, 1, 0, 2, 1, 1, 1),
-        ("dorset", *FY, "all", "all", "Mixed", {"dorset": 1}, 0, 0, 2, 1, 0, 1),
-        ("england-and-wales", *FY, "all", "all", "Black", BOTH, 4, 4, 15, 5, 6, 6),
-        ("england-and-wales", "calendar_year", "2025", "all", "all", "Asian", BOTH, 1, 4, 15, 5, 1, 6),
+        # searches, reference searches, all, not stated + missing (people only: row 10, a
+        # vehicle search, is left out), vehicle-only, fallback, fallback reference
+        ("merseyside", *FY, "all", "all", "Black", {"merseyside": 2}, 3, 4, 13, 3, 1, 5, 5),
+        ("merseyside", *FY, "all", "all", "Mixed", {"merseyside": 2}, 0, 4, 13, 3, 1, 0, 5),
+        ("merseyside", *FY, "all", "all", "Other", {"merseyside": 2}, 1, 4, 13, 3, 1, 1, 5),
+        ("merseyside", *FY, "drugs", "all", "Black", {"merseyside": 2}, 2, 4, 12, 3, 1, 4, 5),
+        ("merseyside", "month", "2025-04", "all", "all", "Black", {"merseyside": 1}, 2, 3, 10, 3, 1, 4, 4),
+        ("merseyside", *FY, "weapons", "all", "Black", {"merseyside": 2}, 1, 0, 1, 0, 0, 1, 0),
+        ("merseyside", *FY, "weapons", "all", "Asian", {"merseyside": 2}, 0, 0, 1, 0, 0, 0, 0),
+        ("dorset", *FY, "all", "all", "Black", {"dorset": 1}, 1, 0, 2, 1, 0, 1, 1),
+        ("dorset", *FY, "all", "all", "Mixed", {"dorset": 1}, 0, 0, 2, 1, 0, 0, 1),
+        ("england-and-wales", *FY, "all", "all", "Black", BOTH, 4, 4, 15, 4, 1, 6, 6),
+        ("england-and-wales", "calendar_year", "2025", "all", "all", "Asian", BOTH, 1, 4, 15, 4, 1, 1, 6),
         # By power: row 12 is the only section 60 search.
-        ("merseyside", *FY, "all", "cjpo_s60", "Black", {"merseyside": 2}, 1, 0, 1, 0, 1, 0),
-        ("merseyside", *FY, "all", "cjpo_s60", "Mixed", {"merseyside": 2}, 0, 0, 1, 0, 0, 0),
-        ("merseyside", "calendar_year", "2025", "all", "no_suspicion_required", "Black", {"merseyside": 2}, 1, 0, 1, 0, 1, 0),
-        ("merseyside", *FY, "all", "suspicion_required", "Black", {"merseyside": 2}, 2, 4, 12, 4, 4, 5),
-        ("england-and-wales", *FY, "all", "misuse_of_drugs_s23", "Black", BOTH, 3, 4, 14, 5, 5, 6),
+        ("merseyside", *FY, "all", "cjpo_s60", "Black", {"merseyside": 2}, 1, 0, 1, 0, 0, 1, 0),
+        ("merseyside", *FY, "all", "cjpo_s60", "Mixed", {"merseyside": 2}, 0, 0, 1, 0, 0, 0, 0),
+        ("merseyside", "calendar_year", "2025", "all", "no_suspicion_required", "Black", {"merseyside": 2}, 1, 0, 1, 0, 0, 1, 0),
+        ("merseyside", *FY, "all", "suspicion_required", "Black", {"merseyside": 2}, 2, 4, 12, 3, 1, 4, 5),
+        ("england-and-wales", *FY, "all", "misuse_of_drugs_s23", "Black", BOTH, 3, 4, 14, 4, 1, 5, 6),
     ]
     out = []
-    for area, ptype, period, group, power, eth, months, n1, n0, everyone, u, f1, f0 in rows:
+    for area, ptype, period, group, power, eth, months, n1, n0, everyone, u, v, f1, f0 in rows:
         _, _, e1 = exposure(eth, months)
         _, _, e0 = exposure("White", months)
         r1, r0 = rate(n1, e1), rate(n0, e0)
@@ -267,7 +268,7 @@ def disparity():
             "undefined_ratio": n1 == 0 and n0 == 0, "infinite_ratio": n1 > 0 and n0 == 0,
             "small_numbers": n1 < 10 or n0 < 10,
             "searches": n1, "exposure": e1, "reference_searches": n0, "reference_exposure": e0,
-            "all_searches": everyone, "not_stated_searches": u,
+            "all_searches": everyone, "not_stated_searches": u, "vehicle_only_searches": v,
             "officer_fallback_searches": f1, "officer_fallback_reference_searches": f0,
             "rate_per_1000": r1[0], "rate_ci_low": r1[1], "rate_ci_high": r1[2],
             "reference_rate_per_1000": r0[0], "reference_rate_ci_low": r0[1],
@@ -277,9 +278,22 @@ def disparity():
             "ratio_if_not_stated_in_group": simple(n1 + u, n0),
             "ratio_if_not_stated_in_reference": simple(n1, n0 + u),
             "rate_ratio_officer_fallback": simple(f1, f0),
-            "not_stated_share": u / everyone,
+            "not_stated_share": u / (everyone - v),
+            # Over 20% of person searches unrecorded; bounds on both sides of 1 (an in-group
+            # bound with no reference searches is infinite; no in-reference bound, no flag).
+            "high_not_stated": u / (everyone - v) > 0.2,
+            "direction_uncertain": straddles(simple(n1, n0 + u), simple(n1 + u, n0),
+                                             n1 + n0 + u),
         })
     return out
+
+
+def straddles(low, high, searched):
+    """Whether the unknown-ethnicity bounds lie on both sides of 1: no lower bound, no flag;
+    no upper bound (no reference searches) is infinite."""
+    if low is None or searched == 0:
+        return False
+    return low < 1 < (math.inf if high is None else high)
 
 
 def shares(keys, rows):

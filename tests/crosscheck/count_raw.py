@@ -106,6 +106,7 @@ def csv_rows(path):
             r["Officer-defined ethnicity"],
             r["Outcome linked to object of search"],
             r["Removal of more than just outer clothing"],
+            r["Type"],
         )
         for r in rows
     ]
@@ -129,6 +130,7 @@ def json_rows(path):
                 r.get("officer_defined_ethnicity") or "",
                 as_flag(r.get("outcome_linked_to_object_of_search")),
                 as_flag(r.get("removal_of_more_than_outer_clothing")),
+                r.get("type") or "",
             )
         )
     return out
@@ -146,9 +148,9 @@ def find_counts(rows):
     """The outcome test as the README defines it, per broad group: `outcome_linked` counts
     only in files that record the field, treating an empty field with no further action as
     not linked; `outcome_other_than_nfa` counts rows whose outcome was recorded."""
-    records = any(linked != "" for _, _, _, linked, _ in rows)
+    records = any(linked != "" for _, _, _, linked, _, _ in rows)
     out = {}
-    for outcome, eth, _, linked, _ in rows:
+    for outcome, eth, _, linked, _, _ in rows:
         group = broad(eth)
         group = "Missing" if group == "(empty)" else group
         c = out.setdefault(group, Counter())
@@ -181,6 +183,10 @@ def main():
             "outcome_class_by_ethnicity": nested((broad(r[1]), outcome_class(r[0])) for r in rows),
             "officer_by_self_defined": nested((broad(r[1]), r[2] or "(empty)") for r in rows),
             "strip_search_by_ethnicity": nested((broad(r[1]), r[4] or "(empty)") for r in rows),
+            # Vehicle-only searches have no person to describe: unknown ethnicity is counted
+            # over the other searches.
+            "vehicle_only_by_ethnicity": dict(sorted(
+                Counter(broad(r[1]) for r in rows if r[5] == "Vehicle search").items())),
             "find": find_counts(rows),
         }
 

@@ -23,4 +23,5 @@ mod report;
 mod scale;
 mod schedule;
 mod statistics;
+mod unknown_ethnicity;
 mod vocabulary;

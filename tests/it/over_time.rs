@@ -48,6 +48,14 @@ fn rows(month: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Runs the tables of one constructed force (Dorset) on `data` into `out`.
+fn dorset(dir: &Path, data: &Path, out: &Path, extra: &[&str], code: i32) {
+    let mut args = vec!["--forces", "dorset"];
+    args.extend_from_slice(extra);
+    args.push(data.to_str().unwrap());
+    run_tables(dir, out, &args, code);
+}
+
 fn months(from: &str, n: usize) -> Vec<String> {
     let (y, m): (i32, i32) = (from[..4].parse().unwrap(), from[5..].parse().unwrap());
     (0..n as i32)
@@ -74,20 +82,7 @@ fn a_tiny_month_is_partial_and_flags_the_figures_of_its_periods() {
         write_month(&data, "dorset", m, &rows(m, n));
     }
     let out = dir.path().join("out");
-    run_ok(
-        dir.path(),
-        &[
-            "--quiet",
-            "--no-charts",
-            "--no-cache",
-            "--forces",
-            "dorset",
-            "--out",
-            out.to_str().unwrap(),
-            data.to_str().unwrap(),
-        ],
-        0,
-    );
+    dorset(dir.path(), &data, &out, &[], 0);
     let c = table(&out, "coverage");
     let partial = select(&c, &[("month", "2020-07")]);
     assert!(flag(&partial, "partial_suspected") && !flag(&partial, "spike_suspected"));
@@ -116,21 +111,15 @@ fn a_tiny_month_is_partial_and_flags_the_figures_of_its_periods() {
     assert_eq!(num(&pick("2020-03"), "suspect_months"), Some(0.0));
     // A stricter setting flags nothing partial.
     let out2 = dir.path().join("out2");
-    run_ok(
+    dorset(
         dir.path(),
+        &data,
+        &out2,
         &[
-            "--quiet",
-            "--no-charts",
-            "--no-cache",
-            "--forces",
-            "dorset",
             "--partial-month-share",
             "0.05",
             "--spike-month-multiple",
             "5",
-            "--out",
-            out2.to_str().unwrap(),
-            data.to_str().unwrap(),
         ],
         0,
     );
@@ -337,20 +326,11 @@ fn home_office_counts_are_reconciled_like_for_like() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    run_ok(
+    dorset(
         dir.path(),
-        &[
-            "--quiet",
-            "--no-charts",
-            "--no-cache",
-            "--forces",
-            "dorset",
-            "--home-office",
-            ho.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            data.to_str().unwrap(),
-        ],
+        &data,
+        &out,
+        &["--home-office", ho.to_str().unwrap()],
         0,
     );
     let rec = table(&out, "reconciliation");
@@ -382,21 +362,15 @@ fn home_office_counts_are_reconciled_like_for_like() {
     );
     // At a 10% limit neither differs.
     let out2 = dir.path().join("out2");
-    run_ok(
+    dorset(
         dir.path(),
+        &data,
+        &out2,
         &[
-            "--quiet",
-            "--no-charts",
-            "--no-cache",
-            "--forces",
-            "dorset",
             "--home-office",
             ho.to_str().unwrap(),
             "--home-office-limit",
             "0.1",
-            "--out",
-            out2.to_str().unwrap(),
-            data.to_str().unwrap(),
         ],
         0,
     );
@@ -466,20 +440,7 @@ fn changes_compare_only_months_covered_in_both_years() {
         write_month(&data, "dorset", &m, &rows(&m, 6));
     }
     let out = dir.path().join("out");
-    run_ok(
-        dir.path(),
-        &[
-            "--quiet",
-            "--no-charts",
-            "--no-cache",
-            "--forces",
-            "dorset",
-            "--out",
-            out.to_str().unwrap(),
-            data.to_str().unwrap(),
-        ],
-        0,
-    );
+    dorset(dir.path(), &data, &out, &[], 0);
     let c = table(&out, "changes");
     let black = select(
         &c,
@@ -513,18 +474,11 @@ fn the_published_counts_are_read_and_not_compared_without_the_year() {
     let dir = tempdir();
     let ho = root().join("fixtures/home_office/published-ye-mar-2022-subset.csv");
     let out = dir.path().join("out");
-    run_ok(
+    let (ho, fixtures) = (ho.to_str().unwrap(), fixtures());
+    run_tables(
         dir.path(),
-        &[
-            "--quiet",
-            "--no-charts",
-            "--no-cache",
-            "--home-office",
-            ho.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            fixtures().to_str().unwrap(),
-        ],
+        &out,
+        &["--home-office", ho, fixtures.to_str().unwrap()],
         0,
     );
     let rec = table(&out, "reconciliation");

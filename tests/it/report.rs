@@ -58,8 +58,8 @@ fn caveats_quote_the_not_stated_share_and_bounds() {
         ],
     );
     let expected = format!(
-        "{} of searches did not record the person's own ethnicity; had all of them been of Black \
-         people the ratio would be {}, had all been of White people {}.",
+        "{} of person searches did not record the person's own ethnicity; had all of them been \
+         of Black people the ratio would be {}, had all been of White people {}.",
         percent(num(&row, "not_stated_share").unwrap()),
         ratio_text(num(&row, "ratio_if_not_stated_in_group").unwrap()),
         ratio_text(num(&row, "ratio_if_not_stated_in_reference").unwrap()),

@@ -176,12 +176,25 @@ fn met_2022_09_disparity_by_hand() {
     assert!(
         num(&row, "ratio_ci_low").unwrap() < ratio && ratio < num(&row, "ratio_ci_high").unwrap()
     );
-    // Not stated (3,578) and empty (115) self-defined ethnicity, of 12,447.
-    let unknown = eth["Not stated"].as_f64().unwrap() + eth["(empty)"].as_f64().unwrap();
+    // Not stated (3,578) and empty (115) self-defined ethnicity, of 12,447, less the
+    // vehicle-only searches among them (no person to describe), over person searches.
+    let vehicle = raw(MET_2022_09, "vehicle_only_by_ethnicity");
+    let count = |m: &serde_json::Value, k: &str| m.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let vehicle_all: f64 = vehicle
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    let unknown = eth["Not stated"].as_f64().unwrap() + eth["(empty)"].as_f64().unwrap()
+        - count(&vehicle, "Not stated")
+        - count(&vehicle, "(empty)");
+    assert!(vehicle_all > 0.0, "the month has vehicle-only searches");
     assert_eq!(num(&row, "not_stated_searches"), Some(unknown));
+    assert_eq!(num(&row, "vehicle_only_searches"), Some(vehicle_all));
     assert!(close(
         num(&row, "not_stated_share").unwrap(),
-        unknown / 12_447.0
+        unknown / (12_447.0 - vehicle_all)
     ));
     assert!(close(
         num(&row, "ratio_if_not_stated_in_group").unwrap(),

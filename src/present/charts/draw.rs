@@ -16,9 +16,30 @@ pub struct ForestRow {
     pub high: Option<f64>,
     /// Shown right of the plot (e.g. `2,660 v 3,839`).
     pub note: String,
-    /// Drawn hollow, with a mark: small numbers or an unfit denominator.
+    /// Drawn hollow: small numbers, an unfit denominator, or too much ethnicity unrecorded.
     pub flagged: bool,
+    /// After the label: `†` (small numbers, unfit denominator), `*` (ethnicity), both or none.
+    pub mark: String,
+    /// A line across the plot with `label` above it, separating the rows below; no marker.
+    pub divider: bool,
     pub colour: RGBColor,
+}
+
+impl ForestRow {
+    /// A divider with its caption.
+    pub fn divider(caption: &str) -> ForestRow {
+        ForestRow {
+            label: caption.to_owned(),
+            estimate: None,
+            low: None,
+            high: None,
+            note: String::new(),
+            flagged: false,
+            mark: String::new(),
+            divider: true,
+            colour: MUTED,
+        }
+    }
 }
 
 /// One row of a bar chart with an interval.
@@ -168,6 +189,11 @@ pub fn draw<DB: DrawingBackend>(c: &Canvas<DB>, body: &Body, top: i32, bottom: i
     }
 }
 
+/// Small grey text from `at`, leftwards aligned.
+fn muted_note<DB: DrawingBackend>(c: &Canvas<DB>, text: &str, at: (i32, i32)) -> Res {
+    c.text(text, at, SMALL_SIZE, false, &MUTED, Anchor::Left)
+}
+
 fn row_centres(n: usize, top: i32, bottom: i32) -> Vec<i32> {
     let step = f64::from(bottom - top) / n.max(1) as f64;
     (0..n)
@@ -191,21 +217,33 @@ fn forest<DB: DrawingBackend>(
     let (mut lo, mut hi) = values.fold((1.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
     lo = (lo / 1.2).max(0.01);
     hi = (hi * 1.2).min(1000.0);
+    // Room for the longest note beside a row (up to a third of the width), so none is cut.
+    let notes = rows
+        .iter()
+        .map(|r| c.text_width(&r.note, SMALL_SIZE, false) + 20)
+        .max()
+        .unwrap_or(0)
+        .clamp(NOTE_COLUMN, c.width / 3);
     let s = Scale {
         lo,
         hi,
         p0: MARGIN + LABEL_COLUMN,
-        p1: c.width - MARGIN - NOTE_COLUMN,
+        p1: c.width - MARGIN - notes,
         log: true,
     };
     x_axis(c, &s, top, plot_bottom, axis, &|v| human(v))?;
     let one = s.map(1.0);
     c.line(&[(one, top), (one, plot_bottom)], &INK, 2)?;
     for (row, y) in rows.iter().zip(row_centres(rows.len(), top, plot_bottom)) {
-        let label = if row.flagged {
-            format!("{} †", row.label)
-        } else {
+        if row.divider {
+            c.line(&[(MARGIN, y), (c.width - MARGIN, y)], &MUTED, 1)?;
+            muted_note(c, &row.label, (MARGIN, y - 14))?;
+            continue;
+        }
+        let label = if row.mark.is_empty() {
             row.label.clone()
+        } else {
+            format!("{} {}", row.label, row.mark)
         };
         c.text(
             &label,
@@ -321,14 +359,7 @@ fn bars<DB: DrawingBackend>(
             Anchor::Left,
         )?;
         let Some(v) = row.value else {
-            c.text(
-                "no data",
-                (s.p0 + 8, y),
-                SMALL_SIZE,
-                false,
-                &MUTED,
-                Anchor::Left,
-            )?;
+            muted_note(c, "no data", (s.p0 + 8, y))?;
             continue;
         };
         let x = s.clamp_map(v);

@@ -284,14 +284,85 @@ fn ratio_row(r: &Ratio, colour: RGBColor) -> ForestRow {
         low: r.low,
         high: r.high,
         note: format!(
-            "{} v {}{}",
+            "{} v {}{}{}",
             thousands(r.searches as i64),
             thousands(r.reference_searches as i64),
+            unrecorded_note(r),
             time_marks(r)
         ),
-        flagged: r.small_numbers || r.unsuitable,
+        flagged: r.small_numbers || r.unsuitable || r.unreliable(),
+        mark: ratio_mark(r),
+        divider: false,
         colour,
     }
+}
+
+/// `†` for small numbers or an unfit denominator, `*` where unknown ethnicity could
+/// overturn the ratio.
+fn ratio_mark(r: &Ratio) -> String {
+    let mut marks = Vec::new();
+    if r.small_numbers || r.unsuitable {
+        marks.push("†");
+    }
+    if r.unreliable() {
+        marks.push("*");
+    }
+    marks.join(" ")
+}
+
+/// Beside a ratio unknown ethnicity could overturn: how much is not recorded, and the
+/// officer-defined sensitivity where there is one.
+fn unrecorded_note(r: &Ratio) -> String {
+    if !r.unreliable() {
+        return String::new();
+    }
+    let share = r
+        .not_stated_share
+        .map(|s| format!(" · {}% not recorded", human(s * 100.0)))
+        .unwrap_or_default();
+    let officer = r
+        .officer_fallback
+        .map(|o| format!(" · officer-defined {}", human(o)))
+        .unwrap_or_default();
+    format!("{share}{officer}")
+}
+
+/// Rows of ratios, the reliable first and those unknown ethnicity could overturn below a
+/// divider (the leagues are sorted so).
+fn ratio_rows(ratios: &[Ratio], row: impl Fn(&Ratio) -> ForestRow) -> Vec<ForestRow> {
+    let mut rows = Vec::new();
+    let mut divided = false;
+    for r in ratios {
+        if r.unreliable() && !divided && ratios.iter().any(|r| !r.unreliable()) {
+            rows.push(ForestRow::divider(
+                "* Below: ethnicity not recorded for too many searches, or the missing could \
+                 reverse the comparison. Do not headline.",
+            ));
+            divided = true;
+        }
+        rows.push(row(r));
+    }
+    rows
+}
+
+/// The footnote of the `*` mark, where a row carries it.
+fn unrecorded_footnote<'a>(rows: impl IntoIterator<Item = &'a Ratio>) -> Option<String> {
+    let shares: Vec<f64> = rows
+        .into_iter()
+        .filter(|r| r.unreliable())
+        .map(|r| r.not_stated_share.unwrap_or(0.0))
+        .collect();
+    let worst = shares
+        .iter()
+        .copied()
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))?;
+    Some(format!(
+        "* Hollow marker: the person's own ethnicity is not recorded for too many of the area's \
+         searches (up to {}% here), or allocating the missing ethnicities would reverse the \
+         comparison: do not headline. Beside each row, the share not recorded and, where there \
+         is one, the ratio counting the officer's record where the person's is missing.",
+        human(worst * 100.0)
+    ))
 }
 
 /// The forest plot of a force's districts.
@@ -299,8 +370,12 @@ fn district_league_chart(f: &Figures, a: &AreaFigures) -> Option<Chart> {
     let rows = f.district_league.get(&a.area)?;
     let p = a.period.as_ref()?;
     let colour = group_colour(&f.comparison);
-    let marks = time_notes(rows.iter());
-    let rows: Vec<ForestRow> = rows.iter().map(|r| ratio_row(r, colour)).collect();
+    let marks = [
+        time_notes(rows.iter()).to_vec(),
+        vec![unrecorded_footnote(rows.iter())],
+    ]
+    .concat();
+    let rows: Vec<ForestRow> = ratio_rows(rows, |r| ratio_row(r, colour));
     let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
     let mut footnotes = with(vec![flag_note()], &marks);
     if a.location
@@ -347,29 +422,22 @@ fn league_chart(f: &Figures) -> Option<Chart> {
     if f.league.is_empty() {
         return None;
     }
-    let rows: Vec<ForestRow> = f
-        .league
-        .iter()
-        .map(|r| ForestRow {
-            label: r.label.clone(),
-            estimate: r.ratio,
-            low: r.low,
-            high: r.high,
-            note: format!(
-                "{} v {}{}{}",
-                thousands(r.searches as i64),
-                thousands(r.reference_searches as i64),
-                r.period
-                    .as_ref()
-                    .filter(|p| !p.is_complete())
-                    .map(|p| format!(" ({}/12 mo)", p.covered))
-                    .unwrap_or_default(),
-                time_marks(r)
-            ),
-            flagged: r.small_numbers || r.unsuitable,
-            colour: group_colour(&f.comparison),
-        })
-        .collect();
+    let rows: Vec<ForestRow> = ratio_rows(&f.league, |r| {
+        let mut row = ratio_row(r, group_colour(&f.comparison));
+        row.note = format!(
+            "{} v {}{}{}{}",
+            thousands(r.searches as i64),
+            thousands(r.reference_searches as i64),
+            r.period
+                .as_ref()
+                .filter(|p| !p.is_complete())
+                .map(|p| format!(" ({}/12 mo)", p.covered))
+                .unwrap_or_default(),
+            unrecorded_note(r),
+            time_marks(r)
+        );
+        row
+    });
     let height = (300 + 34 * rows.len() as u32).max(HEIGHT);
     Some(Chart {
         area: crate::reference::population::ENGLAND_AND_WALES.to_owned(),
@@ -391,7 +459,11 @@ fn league_chart(f: &Figures) -> Option<Chart> {
                     "Forces with part of the year missing show how many months they published."
                         .to_owned(),
                 ],
-                &time_notes(f.league.iter()),
+                &[
+                    time_notes(f.league.iter()).to_vec(),
+                    vec![unrecorded_footnote(f.league.iter())],
+                ]
+                .concat(),
             ),
             source: source(f),
         },
@@ -778,8 +850,9 @@ fn disparity_chart(s: &Scope) -> Option<Chart> {
         with(
             vec![flag_note(), standardised_note(f, a)],
             &[
-                [not_stated_note(a), s.partial.clone()],
-                time_notes(a.ratios.iter()),
+                vec![not_stated_note(a), s.partial.clone()],
+                time_notes(a.ratios.iter()).to_vec(),
+                vec![unrecorded_footnote(a.ratios.iter())],
             ]
             .concat(),
         ),

@@ -218,6 +218,9 @@ fn summary_row(f: &Figures, a: &AreaFigures) -> Value {
     if a.low_location_coverage {
         flags.push("low location coverage");
     }
+    if comparison.is_some_and(|r| r.unreliable()) {
+        flags.push("ethnicity not recorded for too many searches: do not headline *");
+    }
     if comparison.is_some_and(|r| r.suspect_months > 0) {
         flags.push("a month looks partial or doubled ‡");
     }

@@ -106,6 +106,9 @@ pub fn ratio_sentence(f: &Figures, area: &AreaFigures, r: &Ratio) -> String {
             thousands(r.searches as i64),
             thousands(r.reference_searches as i64)
         )),
+        (Some(ratio), false) if r.unreliable() => {
+            out.push(unreliable_sentence(area, r, ratio, &group, &reference));
+        }
         (Some(ratio), false) => {
             let interval = match r.high {
                 Some(high) => format!(
@@ -135,14 +138,15 @@ pub fn ratio_sentence(f: &Figures, area: &AreaFigures, r: &Ratio) -> String {
     if r.unsuitable {
         out.push(CITY_OF_LONDON.to_owned());
     }
-    if let (Some(share), Some(hi), Some(lo)) = (
+    if let (false, Some(share), Some(hi), Some(lo)) = (
+        r.unreliable(),
         r.not_stated_share.filter(|s| *s > 0.0),
         r.if_not_stated_in_group,
         r.if_not_stated_in_reference,
     ) {
         out.push(format!(
-            "{} of searches did not record the person's own ethnicity; had all of them been of \
-             {group} the ratio would be {}, had all been of {reference} {}.",
+            "{} of person searches did not record the person's own ethnicity; had all of them \
+             been of {group} the ratio would be {}, had all been of {reference} {}.",
             percent(share),
             ratio_text(hi),
             ratio_text(lo)
@@ -152,14 +156,139 @@ pub fn ratio_sentence(f: &Figures, area: &AreaFigures, r: &Ratio) -> String {
     out.join(" ")
 }
 
+/// A bound of the unknown-ethnicity range as a reader would quote it: 0.57, 19, 6,700.
+fn bound_text(v: f64) -> String {
+    if v >= 1000.0 {
+        let digits = v.log10().floor() as i32 - 1;
+        let rounded = (v / 10f64.powi(digits)).round() * 10f64.powi(digits);
+        thousands(rounded as i64)
+    } else {
+        ratio_text(v)
+    }
+}
+
+/// The first sentence of a ratio that unknown ethnicity could overturn: the caveat, then the
+/// ratio among the searches where ethnicity was recorded, then how far the missing could move
+/// it.
+fn unreliable_sentence(
+    area: &AreaFigures,
+    r: &Ratio,
+    ratio: f64,
+    group: &str,
+    reference: &str,
+) -> String {
+    let files = if area.area == ENGLAND_AND_WALES {
+        "The forces' files".to_owned()
+    } else if area.area_type == "local_authority" {
+        format!("In {}, the files", area.name)
+    } else {
+        format!("{}'s files", area.name)
+    };
+    let recorded = r.not_stated_share.map(|s| 1.0 - s);
+    let range = match (r.if_not_stated_in_reference, r.if_not_stated_in_group) {
+        (Some(lo), Some(hi)) => format!(
+            "allocating the missing ethnicities either way would put the ratio anywhere between \
+             {} and {}",
+            bound_text(lo),
+            bound_text(hi)
+        ),
+        (Some(lo), None) => format!(
+            "allocating the missing ethnicities either way would put the ratio anywhere from {} \
+             upwards",
+            bound_text(lo)
+        ),
+        _ => "the missing ethnicities could move the ratio either way".to_owned(),
+    };
+    let officer = r
+        .officer_fallback
+        .map(|o| {
+            format!(
+                " Counting the officer's record where the person's is missing gives {}.",
+                ratio_text(o)
+            )
+        })
+        .unwrap_or_default();
+    let first = match recorded {
+        Some(rec) if r.high_not_stated => format!(
+            "{files} record the person's own ethnicity for only {} of {} person searches, so no \
+             reliable comparison can be given",
+            percent(rec),
+            if area.area_type == "force" {
+                "its"
+            } else {
+                "their"
+            }
+        ),
+        _ => format!(
+            "{files} leave the person's own ethnicity unrecorded for {} of person searches, \
+             enough to reverse the comparison, so no reliable comparison can be given",
+            r.not_stated_share.map_or("some".to_owned(), percent)
+        ),
+    };
+    format!(
+        "{first}; among the searches where it was recorded, {group} were searched at {} times \
+         the rate of {reference}, and {range}.{officer}",
+        ratio_text(ratio)
+    )
+}
+
 /// The sentence under the headline ratio chart: the comparison group's reading.
 pub fn disparity_reading(f: &Figures, area: &AreaFigures) -> String {
-    area.ratios
+    let mut text = area
+        .ratios
         .iter()
         .find(|r| r.label == f.comparison)
         .or(area.ratios.first())
         .map(|r| ratio_sentence(f, area, r))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if area.area == ENGLAND_AND_WALES
+        && let Some(flagged) = flagged_forces(f, area)
+    {
+        text.push(' ');
+        text.push_str(&flagged);
+    }
+    text
+}
+
+/// How many forces' ratios unknown ethnicity could overturn, and how much of the national
+/// not-recorded count they hold.
+fn flagged_forces(f: &Figures, national: &AreaFigures) -> Option<String> {
+    // Forces whose searches count in England and Wales (not British Transport Police).
+    let territorial =
+        |r: &&Ratio| crate::reference::forces::by_id(&r.area).is_some_and(|f| f.pfa_code.is_some());
+    let flagged: Vec<&Ratio> = f
+        .league
+        .iter()
+        .filter(territorial)
+        .filter(|r| r.unreliable())
+        .collect();
+    if flagged.is_empty() {
+        return None;
+    }
+    let all = national
+        .ratios
+        .iter()
+        .find(|r| r.label == f.comparison)
+        .map_or(0, |r| r.not_stated_searches);
+    let theirs: u64 = flagged.iter().map(|r| r.not_stated_searches).sum();
+    let names: Vec<String> = flagged.iter().map(|r| r.label.clone()).collect();
+    let share = if all > 0 {
+        format!(
+            "; together they hold {} of the {} searches of people in England and Wales with no \
+             recorded ethnicity",
+            percent(theirs as f64 / all as f64),
+            thousands(all as i64)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{} of the {} forces compared ({}) record no ethnicity for so many of their searches \
+         that their ratios are not ranked with the others{share}.",
+        flagged.len(),
+        f.league.iter().filter(territorial).count(),
+        join_words(&names)
+    ))
 }
 
 /// What standardisation does and does not remove, said wherever a standardised ratio is.
@@ -684,7 +813,7 @@ pub fn league_reading(f: &Figures) -> String {
     let usable: Vec<&Ratio> = f
         .league
         .iter()
-        .filter(|r| r.ratio.is_some() && !r.small_numbers && !r.unsuitable)
+        .filter(|r| r.ratio.is_some() && !r.small_numbers && !r.unsuitable && !r.unreliable())
         .collect();
     let (Some(top), Some(bottom)) = (usable.first(), usable.last()) else {
         return format!(
@@ -710,6 +839,12 @@ pub fn league_reading(f: &Figures) -> String {
     out.push_str(
         ". Forces marked † have too few searches or an unfit denominator and are not ranked here.",
     );
+    if f.league.iter().any(|r| r.unreliable()) {
+        out.push_str(
+            " Forces marked *, below the line, record no ethnicity for so many searches that \
+             their ratios cannot be relied on.",
+        );
+    }
     out
 }
 
@@ -1382,6 +1517,11 @@ mod tests {
             period: None,
             suspect_months: 0,
             home_office_differs: false,
+            high_not_stated: false,
+            direction_uncertain: false,
+            officer_fallback: None,
+            not_stated_searches: 0,
+            person_searches: 0,
         }
     }
 
@@ -1422,6 +1562,11 @@ mod tests {
             period: None,
             suspect_months: 0,
             home_office_differs: false,
+            high_not_stated: false,
+            direction_uncertain: false,
+            officer_fallback: None,
+            not_stated_searches: 0,
+            person_searches: 0,
         }
     }
 

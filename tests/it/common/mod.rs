@@ -59,6 +59,20 @@ pub fn run_ok(dir: &Path, args: &[&str], code: i32) -> Output {
     out
 }
 
+/// `stopsearch run --quiet --no-charts --no-cache --out OUT ARGS...`, asserting the exit code:
+/// the tables of a run, nothing cached.
+pub fn run_tables(dir: &Path, out: &Path, args: &[&str], code: i32) -> Output {
+    let mut all = vec![
+        "--quiet",
+        "--no-charts",
+        "--no-cache",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    run_ok(dir, &all, code)
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
