@@ -27,22 +27,32 @@
 -- column differs: True when the two differ by more than the limit, as a share of the
 --   published count; null when the year is not covered in full or the published count is
 --   zero.
-WITH searched AS (
+WITH months AS (
     SELECT
         CAST(force AS VARCHAR) AS force,
-        CAST(financial_year AS VARCHAR) AS financial_year,
-        CAST(power AS VARCHAR) AS power,
+        CAST(month AS VARCHAR) AS month,
+        CAST(financial_year AS VARCHAR) AS financial_year
+    FROM coverage
+),
+-- From the cube (each search once under place `*`), whose counts already say which searches
+-- were of a vehicle only.
+searched AS (
+    SELECT
+        c.force, m.financial_year, CAST(c.power AS VARCHAR) AS power,
         CASE
-            WHEN CAST(ethnicity AS VARCHAR) IN ('Asian', 'Black', 'Mixed', 'White', 'Other')
-                THEN CAST(ethnicity AS VARCHAR)
+            WHEN CAST(c.ethnicity AS VARCHAR) IN ('Asian', 'Black', 'Mixed', 'White', 'Other')
+                THEN CAST(c.ethnicity AS VARCHAR)
             ELSE 'Not stated'
         END AS ethnicity,
-        CASE WHEN CAST(type AS VARCHAR) = 'Vehicle search' THEN 1 ELSE 0 END AS vehicle_only
-    FROM searches
+        CASE WHEN c.vehicle_only THEN 0 ELSE c.n END AS person,
+        CASE WHEN c.vehicle_only THEN c.n ELSE 0 END AS vehicle
+    FROM _cube c
+    JOIN months m ON m.force = c.force AND m.month = c.month
+    WHERE c.place = '*'
 ),
 counted AS (
     SELECT force, financial_year, power, ethnicity,
-           SUM(1 - vehicle_only) AS person, SUM(vehicle_only) AS vehicle
+           SUM(person) AS person, SUM(vehicle) AS vehicle
     FROM searched
     GROUP BY force, financial_year, power, ethnicity
 ),
@@ -87,7 +97,7 @@ force_months AS (
     FROM coverage
     GROUP BY force, financial_year
 ),
-months AS (
+area_months AS (
     SELECT force AS area, financial_year, covered AS months_covered, 12 AS months_expected
     FROM force_months
     UNION ALL
@@ -111,7 +121,7 @@ compared AS (
     LEFT JOIN by_area a
         ON a.area = h.area AND a.financial_year = h.financial_year AND a.power = h.power
         AND a.ethnicity = h.ethnicity
-    LEFT JOIN months m ON m.area = h.area AND m.financial_year = h.financial_year
+    LEFT JOIN area_months m ON m.area = h.area AND m.financial_year = h.financial_year
 )
 SELECT
     area, financial_year, power, ethnicity, home_office_searches, police_uk_searches,

@@ -204,6 +204,10 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         None => cfg,
     };
     let gathered = gather::gather(&cfg.input)?;
+    let housekeeping =
+        cfg.input.cache.as_deref().map(|root| {
+            crate::input::ingest::cache::plan_housekeeping(root, &gathered.cache_bundles)
+        });
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "ingested");
     let mut accounts = Accounts::of(&gathered, &cfg.input.forces, fetched, cfg.suspicion);
     let normalised = normalise(gathered, &accounts.coverage, cfg)?;
@@ -253,11 +257,15 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         )?;
         debug!(elapsed = ?clock.elapsed(), "report written");
     }
-    let (summary, manifest) = accounts.finish(started_at, cfg, written);
+    let (summary, mut manifest) = accounts.finish(started_at, cfg, written);
+    manifest.cache = housekeeping.clone();
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
     write::atomic(&out.join("manifest.json"), &json)?;
     write::atomic(&out.join("README.md"), OUTPUT_README.as_bytes())?;
     publisher.publish()?;
+    if let Some(h) = &housekeeping {
+        h.apply();
+    }
     info!(
         rows_read = summary.rows_read,
         rows_kept = summary.rows_kept,
@@ -385,7 +393,10 @@ impl Accounts {
                 drop_exact_duplicates: cfg.input.drop_exact_duplicates,
                 partial_month_share: cfg.suspicion.partial_share,
                 spike_month_multiple: cfg.suspicion.spike_multiple,
+                not_stated_limit: cfg.tables.not_stated_limit,
+                home_office_limit: cfg.tables.home_office_limit,
             },
+            cache: None,
         };
         (self.summary, manifest)
     }
@@ -582,6 +593,15 @@ fn present(
         districts: cfg.tables.geography.is_some() && cfg.tables.population.by_lad.is_some(),
         revisions: inputs.revisions,
         previous_published: inputs.previous_published,
+        residents: cfg
+            .tables
+            .forces
+            .iter()
+            .filter_map(|f| {
+                let r = cfg.tables.population.residents(f.pfa_code?)?;
+                Some((f.id.to_owned(), r.total))
+            })
+            .collect(),
     })?;
     let layer = cfg.tables.geography.as_deref().map(charts::maps::Layer::of);
     let planned = charts::plan(&figures, layer.as_ref());

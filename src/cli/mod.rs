@@ -36,7 +36,7 @@ Exit codes:
     after_help = EXIT_CODES
 )]
 pub struct Cli {
-    /// Only errors on stderr (for cron).
+    /// Only warnings and errors on stderr, one line each (for cron); no progress or info.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// More detail on stderr (-v, -vv).
@@ -167,7 +167,7 @@ impl FetchArgs {
                 if from > to {
                     return Err(Error::Usage(format!("--from {from} is after --to {to}")));
                 }
-                (parse_forces(&self.forces)?, from, to)
+                (parse_forces(&self.forces, "--forces")?, from, to)
             }
             // Boundaries only: no force, so no month is asked for (the months are unused).
             (None, None) if self.boundaries => {
@@ -273,16 +273,58 @@ pub(crate) fn bundled(relative: &str) -> Option<PathBuf> {
 /// Force ids as given to `--forces`; none means all 44.
 pub(crate) fn parse_forces(
     ids: &[String],
+    origin: &str,
 ) -> Result<Vec<&'static crate::reference::forces::Force>> {
     if ids.is_empty() {
         return Ok(FORCES.iter().collect());
     }
-    ids.iter()
-        .map(|id| {
-            forces::by_id(id.trim())
-                .ok_or_else(|| Error::Usage(format!("--forces: unknown force id `{id}`")))
-        })
-        .collect()
+    ids.iter().map(|id| force_id(id, origin)).collect()
+}
+
+/// The forces in scope: those listed (all 44 if none), less those excluded.
+pub(crate) fn scope_forces(
+    (ids, origin): (&[String], &str),
+    (excluded, excluded_origin): (&[String], &str),
+) -> Result<Vec<&'static crate::reference::forces::Force>> {
+    let mut forces = parse_forces(ids, origin)?;
+    let out: Vec<_> = excluded
+        .iter()
+        .map(|id| force_id(id, excluded_origin))
+        .collect::<Result<_>>()?;
+    forces.retain(|f| out.iter().all(|o| o.id != f.id));
+    if forces.is_empty() {
+        return Err(Error::Usage(format!(
+            "{excluded_origin} leaves no force in the run"
+        )));
+    }
+    Ok(forces)
+}
+
+/// A force by id, or an error naming where the id came from and the nearest ids.
+fn force_id(id: &str, origin: &str) -> Result<&'static crate::reference::forces::Force> {
+    let id = id.trim();
+    forces::by_id(id).ok_or_else(|| {
+        let mut near: Vec<(f64, &str)> = FORCES
+            .iter()
+            .map(|f| {
+                let score = if f.id.starts_with(id) || f.id.contains(id) {
+                    1.0
+                } else {
+                    strsim::jaro_winkler(id, f.id)
+                };
+                (score, f.id)
+            })
+            .filter(|(s, _)| *s >= 0.8)
+            .collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let hint = if near.is_empty() {
+            " (the README's Forces section lists them)".to_owned()
+        } else {
+            let names: Vec<String> = near.iter().take(3).map(|(_, n)| format!("`{n}`")).collect();
+            format!("; did you mean {}?", names.join(" or "))
+        };
+        Error::Usage(format!("{origin}: unknown force id `{id}`{hint}"))
+    })
 }
 
 pub(crate) fn parse_month(flag: &str, text: &str) -> Result<Month> {

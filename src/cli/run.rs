@@ -8,7 +8,7 @@ use clap::{Args, ValueHint};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::settings::{self, FetchSection, Thresholds};
-use super::{bundled, parse_forces, parse_month, queries_dir};
+use super::{bundled, parse_month, queries_dir, scope_forces};
 use crate::error::{Error, Result, exit};
 use crate::input::discover::NameOverride;
 use crate::input::extract::Mapping;
@@ -73,6 +73,14 @@ pub struct RunOptions {
     /// Comma-separated force ids to include (default: all 44).
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub forces: Vec<String>,
+    /// Comma-separated force ids to leave out (e.g. forces whose files a data folder never
+    /// has), so they are neither read nor expected every month.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub exclude_forces: Vec<String>,
+    /// The keys whose values came from the settings file, for messages.
+    #[arg(skip)]
+    #[serde(skip)]
+    pub from_file: Vec<&'static str>,
     /// Largest decompressed size accepted for one input file, in MiB (default 1024).
     #[arg(long, value_name = "MIB")]
     pub max_file_mib: Option<u64>,
@@ -242,6 +250,16 @@ impl RunOptions {
         overlay(&mut merged, as_json(&self)?);
         let mut options: RunOptions = serde_json::from_value(merged)
             .map_err(|e| Error::Usage(format!("merging the settings file: {e}")))?;
+        options.from_file = [
+            ("forces", self.forces.is_empty() && !file.forces.is_empty()),
+            (
+                "exclude_forces",
+                self.exclude_forces.is_empty() && !file.exclude_forces.is_empty(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, from_file)| from_file.then_some(k))
+        .collect();
         options.config = Some(path);
         Ok(options)
     }
@@ -250,7 +268,19 @@ impl RunOptions {
     /// decide its exit code.
     pub fn validate(self, quiet: bool) -> Result<(RunConfig, Thresholds)> {
         let window = self.window()?;
-        let forces = parse_forces(&self.forces)?;
+        let origin = |key: &'static str, flag: &str| match &self.config {
+            Some(file) if self.from_file.contains(&key) => {
+                format!("`{key}` in {}", file.display())
+            }
+            _ => flag.to_owned(),
+        };
+        let forces = scope_forces(
+            (&self.forces, &origin("forces", "--forces")),
+            (
+                &self.exclude_forces,
+                &origin("exclude_forces", "--exclude-forces"),
+            ),
+        )?;
         let out = self.out.clone().unwrap_or_else(|| PathBuf::from("output"));
         let cache = (!self.no_cache).then(|| {
             self.cache
@@ -547,7 +577,12 @@ fn fetch_config(
 /// Runs the pipeline and reports: the warnings, the exit code, and `--summary-json` (written
 /// on failure too, so monitoring sees every run).
 pub fn execute(options: RunOptions, quiet: bool) -> Result<u8> {
-    let given_summary = options.summary_json.clone();
+    let given_summary = options.summary_json.clone().or_else(|| {
+        options
+            .config
+            .as_deref()
+            .and_then(settings::summary_json_line)
+    });
     let options = match options.merged() {
         Ok(o) => o,
         Err(e) => return Err(failed(given_summary.as_deref(), e)),
@@ -655,7 +690,8 @@ pub fn warnings(summary: &RunSummary, thresholds: &Thresholds) -> Vec<String> {
     }
     if thresholds.require_latest_month && !summary.forces_missing_last_month.is_empty() {
         out.push(format!(
-            "no data for {} from {}",
+            "no data for {} from {} (a force whose files this run never gets can be left out \
+             with `exclude_forces` in the settings file, or --exclude-forces)",
             summary.last_month.as_deref().unwrap_or("the last month"),
             summary.forces_missing_last_month.join(", ")
         ));

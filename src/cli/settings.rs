@@ -58,6 +58,32 @@ pub struct Thresholds {
     pub alert_out_of_court_fall: Option<f64>,
 }
 
+/// The `summary_json` a settings file names, read line by line without parsing the whole file,
+/// so a run whose settings have an error elsewhere still writes its failure where monitoring
+/// looks. Only a top-level `summary_json = "..."` line counts (relative to the file's folder).
+pub fn summary_json_line(path: &Path) -> Option<std::path::PathBuf> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let value = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with('['))
+        .find_map(|l| {
+            let (key, value) = l.split_once('=')?;
+            (key.trim() == "summary_json").then(|| value.trim())
+        })?;
+    let value = value.split('#').next()?.trim();
+    let unquoted = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))?;
+    let p = Path::new(unquoted);
+    Some(if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        path.parent().unwrap_or(Path::new(".")).join(p)
+    })
+}
+
 /// Reads a settings file into the options it sets. Unknown keys are errors, so a typo never
 /// silently does nothing.
 pub fn load(path: &Path) -> Result<RunOptions> {

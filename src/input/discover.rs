@@ -26,6 +26,9 @@ pub struct Discovery {
     pub files: Vec<InputFile>,
     /// Force or FOI extracts, each with the mapping it is read through.
     pub extracts: Vec<crate::input::extract::ExtractInput>,
+    /// When every file found lies outside the month window: how many, and the months they
+    /// cover, for the message.
+    pub outside_window: Option<(usize, Option<Month>, Option<Month>)>,
 }
 
 /// Options that change how names are read.

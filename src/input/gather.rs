@@ -97,6 +97,8 @@ pub struct Gathered {
     pub extract_names: Vec<String>,
     /// First and last month of the run.
     pub span: (Month, Month),
+    /// The cache bundles the run used (current for its months), for housekeeping.
+    pub cache_bundles: Vec<String>,
 }
 
 impl Gathered {
@@ -115,8 +117,9 @@ pub fn gather(opts: &Options) -> Result<Gathered> {
         mut problems,
         files,
         extracts,
+        ..
     } = found;
-    let mut ingested = read_sources(sources, opts);
+    let (mut ingested, cache_bundles) = read_sources(sources, opts);
     for i in &ingested {
         if let Err(problem) = &i.result {
             let p = Problem {
@@ -175,6 +178,7 @@ pub fn gather(opts: &Options) -> Result<Gathered> {
         synthetic,
         extract_names,
         span,
+        cache_bundles,
     })
 }
 
@@ -210,13 +214,27 @@ fn discover(opts: &Options) -> Result<(Discovery, Bounds)> {
             .iter()
             .map(|p| p.display().to_string())
             .collect();
+        if let Some((n, Some(first), Some(last))) = found.outside_window {
+            let show = |m: Option<Month>| m.map_or_else(|| "…".to_owned(), |m| m.to_string());
+            return Err(Error::Usage(format!(
+                "{n} stop-and-search {} found in {}, but none in the months asked for \
+                 ({} to {}): the files cover {first} to {last}",
+                if n == 1 { "file" } else { "files" },
+                list.join(", "),
+                show(bounds.0),
+                show(bounds.1)
+            )));
+        }
         return Err(Error::NoInputs(list.join(", ")));
     }
     Ok((found, bounds))
 }
 
 /// Reads the data.police.uk files, through the cache if there is one.
-fn read_sources(sources: Vec<crate::input::source::FileSource>, opts: &Options) -> Vec<Ingested> {
+fn read_sources(
+    sources: Vec<crate::input::source::FileSource>,
+    opts: &Options,
+) -> (Vec<Ingested>, Vec<String>) {
     let clock = std::time::Instant::now();
     let bar = progress_bar(opts.progress, sources.len());
     let cache = opts.cache.as_deref().map(ingest::cache::Cache::new);
@@ -224,6 +242,7 @@ fn read_sources(sources: Vec<crate::input::source::FileSource>, opts: &Options) 
     if let Some(c) = &cache {
         c.save_hashes();
     }
+    let used = cache.as_ref().map(|c| c.used()).unwrap_or_default();
     bar.finish_and_clear();
     let from_cache = ingested.iter().filter(|i| i.cached).count();
     info!(
@@ -232,7 +251,7 @@ fn read_sources(sources: Vec<crate::input::source::FileSource>, opts: &Options) 
         elapsed = ?clock.elapsed(),
         "read inputs"
     );
-    ingested
+    (ingested, used)
 }
 
 /// The span: every month any source (read, failed or superseded) belongs to, or the window
@@ -404,6 +423,13 @@ fn scope_to_months(d: &mut Discovery, bounds: Bounds) {
         .sources
         .drain(..)
         .partition(|s| in_bounds(s.month, bounds));
+    if keep.is_empty() && d.extracts.is_empty() && !out.is_empty() {
+        d.outside_window = Some((
+            out.len(),
+            out.iter().map(|s| s.month).min(),
+            out.iter().map(|s| s.month).max(),
+        ));
+    }
     d.sources = keep;
     d.skipped.extend(out.into_iter().map(|s| Skipped {
         id: s.id,

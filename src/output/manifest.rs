@@ -27,6 +27,9 @@ pub struct Manifest {
     pub fetch: Option<crate::input::fetch::FetchReport>,
     /// Options that change what the tables count, so a figure can be traced to them.
     pub settings: Settings,
+    /// The parse cache after this run's housekeeping (absent with --no-cache).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<crate::input::ingest::cache::Housekeeping>,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,6 +39,9 @@ pub struct Settings {
     /// Limits for `partial_suspected` and `spike_suspected` in coverage.
     pub partial_month_share: f64,
     pub spike_month_multiple: f64,
+    /// Limits of `high_not_stated` and of the reconciliation's `differs`.
+    pub not_stated_limit: f64,
+    pub home_office_limit: f64,
 }
 
 #[derive(Debug, Serialize)]

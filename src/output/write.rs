@@ -1,5 +1,7 @@
 //! Write: Parquet tables (zstd), each with its data-dictionary entry in the file's key-value
-//! metadata, written to a temporary name and renamed so a reader never sees half a file.
+//! metadata and in the embedded Arrow schema (the table's description as schema metadata, each
+//! column's as field metadata, where pyarrow and pandas look), written to a temporary name
+//! and renamed so a reader never sees half a file.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,14 +18,61 @@ pub fn parquet(df: &mut DataFrame, dir: &Path, meta: &TableMeta) -> Result<PathB
     let tmp = dir.join(format!(".{}.parquet.tmp", meta.name));
     let file = fs::File::create(&tmp).map_err(Error::write(&tmp))?;
     let clock = std::time::Instant::now();
+    let mut key_values = meta.key_values();
+    key_values.push(arrow_schema(df, meta));
     ParquetWriter::new(std::io::BufWriter::new(file))
         .with_compression(ParquetCompression::Zstd(None))
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(meta.key_values())))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(key_values)))
         .finish(df)
         .map_err(Error::polars(format!("writing {}", path.display())))?;
     fs::rename(&tmp, &path).map_err(Error::write(&path))?;
     tracing::debug!(table = %meta.name, rows = df.height(), elapsed = ?clock.elapsed(), "wrote Parquet");
     Ok(path)
+}
+
+/// The `ARROW:schema` entry the Parquet writer would embed, with the descriptions added: the
+/// table's as schema metadata (`description`, `stopsearch.table`, `stopsearch.version`), each
+/// column's as its field's `description`. Arrow readers take the schema from this entry, not
+/// from the file's key-value pairs, so without it they would see no descriptions.
+fn arrow_schema(df: &DataFrame, meta: &TableMeta) -> (String, String) {
+    use base64::Engine as _;
+    use polars_arrow::datatypes::Metadata;
+    use polars_arrow::io::ipc::write::{default_ipc_fields, schema_to_bytes};
+    let mut schema = df.schema().to_arrow(CompatLevel::newest());
+    for field in schema.iter_values_mut() {
+        if let Some((_, doc)) = meta
+            .columns
+            .iter()
+            .find(|(n, _)| n.as_str() == field.name.as_str())
+        {
+            // Kept beside what polars records there (an enum's categories).
+            let mut m: Metadata = field.metadata.as_deref().cloned().unwrap_or_default();
+            m.insert("description".into(), doc.as_str().into());
+            field.metadata = Some(std::sync::Arc::new(m));
+        }
+    }
+    let custom: Metadata = [
+        ("description", meta.description.as_str()),
+        ("stopsearch.table", meta.name.as_str()),
+        ("stopsearch.version", crate::VERSION),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.into(), v.into()))
+    .collect();
+    let bytes = schema_to_bytes(
+        &schema,
+        &default_ipc_fields(schema.iter_values()),
+        Some(&custom),
+    );
+    // The legacy IPC framing Arrow expects here: a continuation marker and the length.
+    let mut framed = Vec::with_capacity(bytes.len() + 8);
+    framed.extend_from_slice(&[255, 255, 255, 255]);
+    framed.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    framed.extend_from_slice(&bytes);
+    (
+        "ARROW:schema".to_owned(),
+        base64::engine::general_purpose::STANDARD.encode(&framed),
+    )
 }
 
 /// Writes bytes to `path` by way of a temporary file and a rename.

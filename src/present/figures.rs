@@ -374,6 +374,9 @@ pub struct Figures {
     pub age_census: Option<String>,
     /// The force-months the last run found revised (empty on a first run).
     pub revisions: Vec<RevisedMonth>,
+    /// Residents of each territorial force's area in scope, for saying how much of the
+    /// population the forces with no data police.
+    pub residents: BTreeMap<String, u64>,
 }
 
 impl Figures {
@@ -631,6 +634,8 @@ pub struct Inputs<'a> {
     /// The revisions table, and when the previous run finished (its new rows carry it).
     pub revisions: &'a DataFrame,
     pub previous_published: Option<&'a str>,
+    /// Residents of each territorial force's area in scope.
+    pub residents: BTreeMap<String, u64>,
 }
 
 /// The figures of every area, read from the tables through their contracts.
@@ -746,6 +751,7 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
         district_league,
         age_census: v.age_rates.rows.first().map(|r| r.census.clone()),
         revisions: over_time::revised(inp.revisions, inp.previous_published)?,
+        residents: inp.residents.clone(),
     })
 }
 

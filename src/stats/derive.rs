@@ -41,6 +41,8 @@ pub struct AreaFlags {
     pub not_stated: std::collections::HashMap<(String, String), f64>,
     /// Above this share not stated, ratios are flagged `high_not_stated` (default 0.2).
     pub not_stated_limit: f64,
+    /// The reference group (`White` unless `--reference` says otherwise).
+    pub reference: String,
 }
 
 /// A derived column with its documentation.
@@ -768,13 +770,27 @@ fn share(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
     ])
 }
 
-fn share_ratio(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
+fn share_ratio(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> {
     let height = df.height();
     let (k, n) = (counts(df, "n")?, counts(df, "total")?);
     let (rk, rn) = (counts(df, "reference_n")?, counts(df, "reference_total")?);
+    // The reference group against itself is no comparison: its ratio is left null.
+    let itself: Vec<bool> = if has(df, &["ethnicity"]) {
+        strings(df, "ethnicity")?
+            .iter()
+            .map(|e| e.as_deref() == Some(areas.reference.as_str()))
+            .collect()
+    } else {
+        vec![false; height]
+    };
     let ratios: Vec<Option<intervals::ShareRatio>> = (0..height)
         .into_par_iter()
-        .map(|i| intervals::katz_ratio(k[i]?, n[i]?, rk[i]?, rn[i]?))
+        .map(|i| {
+            if itself[i] {
+                return None;
+            }
+            intervals::katz_ratio(k[i]?, n[i]?, rk[i]?, rn[i]?)
+        })
         .collect();
     Ok(vec![
         (
@@ -789,7 +805,7 @@ fn share_ratio(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>> {
         ),
         (
             f64_col("share_ratio", ratios.iter().map(|r| r.map(|r| r.0))),
-            "The group's share divided by the reference group's share. Null when the reference share is zero.".to_owned(),
+            "The group's share divided by the reference group's share. Null when the reference share is zero, and on the reference group's own rows (no comparison).".to_owned(),
         ),
         (
             f64_col(
@@ -1091,6 +1107,7 @@ mod tests {
             suspect_months: Default::default(),
             not_stated: Default::default(),
             not_stated_limit: 0.2,
+            reference: "White".to_owned(),
         }
     }
 

@@ -38,7 +38,7 @@ pub const DOCS: [(&str, &str); 4] = [
     ),
     (
         "area_name",
-        "Name of the area: `England and Wales`, the force's name, or the ONS district name.",
+        "Name of the area: `England and Wales` (`The 3 forces in this run` when the run leaves territorial forces out: the area `england-and-wales` is then the sum of those forces only), the force's name, or the ONS district name.",
     ),
     (
         "force",
@@ -50,6 +50,19 @@ pub const DOCS: [(&str, &str); 4] = [
     ),
 ];
 
+/// The name of the sum over the territorial forces in scope: `England and Wales` only when all
+/// 43 are (a run of three forces is not England and Wales).
+pub fn aggregate_name(s: &Settings) -> String {
+    let n = s.forces.iter().filter(|f| f.pfa_code.is_some()).count();
+    if n == 43 {
+        "England and Wales".to_owned()
+    } else if n == 1 {
+        "The 1 force in this run".to_owned()
+    } else {
+        format!("The {n} forces in this run")
+    }
+}
+
 impl Areas {
     pub fn of(s: &Settings) -> Areas {
         let mut by_id = BTreeMap::new();
@@ -57,7 +70,7 @@ impl Areas {
             ENGLAND_AND_WALES.to_owned(),
             Area {
                 kind: "country",
-                name: "England and Wales".to_owned(),
+                name: aggregate_name(s),
                 force: None,
             },
         );

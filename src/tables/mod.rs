@@ -413,6 +413,7 @@ pub fn build(
         suspect_months: suspect_periods(coverage, s)?,
         not_stated: HashMap::new(),
         not_stated_limit: s.not_stated_limit,
+        reference: s.reference.as_str().to_owned(),
     };
     for (i, q) in queries.into_iter().enumerate() {
         let failed = |source: PolarsError| Error::QueryFailed {

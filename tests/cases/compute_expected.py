@@ -156,6 +156,13 @@ def share_row(k, n, rk, rn, small=20):
     }
 
 
+def no_self_ratio(row):
+    """The reference group against itself is no comparison: its share ratio is null."""
+    if row.get("ethnicity") == "White":
+        row.update(share_ratio=None, share_ratio_ci_low=None, share_ratio_ci_high=None)
+    return row
+
+
 def exposure(ethnicity, months):
     """population, force_months_covered, exposure for `months` = {force: months covered}."""
     fmc = sum(months.values())
@@ -311,7 +318,7 @@ def shares(keys, rows):
         if "power" in k:
             k["no_suspicion_power"] = k["power"] in NO_SUSPICION
         k.update(share_row(n, total, rn, rt))
-        out.append(k)
+        out.append(no_self_ratio(k))
     return out
 
 
@@ -626,6 +633,7 @@ def diversion():
                                     "community_resolution", "caution"))
         total = n + counts["arrest"] + counts["summons_or_charge"]
         k.update(share_row(n, total, *row[7]))
+        no_self_ratio(k)
         k["age_recorded"] = k["area"] != "dorset"
         out.append(k)
     return out

@@ -19,14 +19,24 @@ tables = out / "tables"
 expected = json.loads((ROOT / "tests" / "expected" / "fixture_counts.json").read_text())["files"]
 
 # Every table opens in pyarrow and pandas and documents every column in its metadata.
+# The same descriptions are in the Arrow schema, where pyarrow and pandas users look: the
+# table's as schema metadata, each column's as its field's.
 for path in sorted(tables.glob("*.parquet")):
     meta = pq.read_metadata(path).metadata
     table = pq.read_table(path)
+    schema = pq.read_schema(path)
+    assert schema.metadata and schema.metadata.get(b"description") == meta[b"stopsearch.description"], \
+        f"{path.name}: no table description in the Arrow schema"
+    assert schema.metadata.get(b"stopsearch.table") == path.stem.encode(), path.name
     for name in table.column_names:
         key = f"stopsearch.column.{name}".encode()
         assert meta.get(key), f"{path.name}: no description for column {name}"
+        field = schema.field(name).metadata or {}
+        assert field.get(b"description") == meta[key], \
+            f"{path.name}: column {name} has no description in its Arrow field metadata"
     table.to_pandas()
-    print(f"{path.name}: {table.num_rows} rows, {table.num_columns} columns, documented")
+    print(f"{path.name}: {table.num_rows} rows, {table.num_columns} columns, documented "
+          f"(key-value and Arrow schema metadata)")
 
 searches = pq.read_table(tables / "searches.parquet").to_pandas()
 for file, want in expected.items():

@@ -15,6 +15,7 @@ mod fixtures;
 mod grounds;
 mod hostile;
 mod inputs;
+mod new_user;
 mod over_time;
 mod powers;
 mod queries;

@@ -30,6 +30,8 @@ pub struct Cache {
     known: std::sync::Mutex<HashMap<Stamp, String>>,
     /// Whether `known` gained entries that should be saved.
     learned: std::sync::atomic::AtomicBool,
+    /// The bundles this run looked up or wrote: the ones current for its months.
+    used: std::sync::Mutex<Vec<String>>,
 }
 
 /// Where a source is and how it looked on disk: the file (or zip archive and member), its
@@ -96,6 +98,21 @@ impl Cache {
             dir,
             known: std::sync::Mutex::new(known.into_iter().collect()),
             learned: Default::default(),
+            used: Default::default(),
+        }
+    }
+
+    /// The bundles this run used, sorted.
+    pub fn used(&self) -> Vec<String> {
+        let mut v = self.used.lock().map(|u| u.clone()).unwrap_or_default();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    fn note(&self, name: &str) {
+        if let Ok(mut u) = self.used.lock() {
+            u.push(name.to_owned());
         }
     }
 
@@ -158,6 +175,7 @@ impl Cache {
 
     /// The cached sources of a bundle, by key; empty if there is none.
     pub fn load(&self, name: &str) -> HashMap<String, Parsed> {
+        self.note(name);
         let path = self.dir.join(name);
         let Ok(file) = std::fs::File::open(&path) else {
             return HashMap::new();
@@ -171,11 +189,108 @@ impl Cache {
     /// Stores parsed sources as one bundle; failures are logged and otherwise ignored (the
     /// cache is only a cache).
     pub fn store(&self, name: &str, sources: &[(&str, &Parsed)]) {
+        self.note(name);
         let path = self.dir.join(name);
         if let Err(e) = write_bundle(&path, sources) {
             tracing::debug!(bundle = %path.display(), "could not write cache bundle: {e}");
         }
     }
+}
+
+/// What the cache holds after housekeeping, for the manifest.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Housekeeping {
+    pub dir: String,
+    /// Bundles kept and their size.
+    pub bundles: usize,
+    pub bytes: u64,
+    /// Files removed: bundles of this run's months that no longer match their files (a
+    /// revised or removed file leaves its old bundle behind), and caches of older layouts.
+    pub removed: usize,
+    pub removed_bytes: u64,
+    #[serde(skip)]
+    to_remove: Vec<PathBuf>,
+}
+
+impl Housekeeping {
+    /// Removes what no run can use any more; called after a successful publish, so a failed
+    /// run never loses the cache it could retry from.
+    pub fn apply(&self) {
+        for p in &self.to_remove {
+            let gone = if p.is_dir() {
+                std::fs::remove_dir_all(p)
+            } else {
+                std::fs::remove_file(p)
+            };
+            if let Err(e) = gone {
+                tracing::debug!(path = %p.display(), "could not remove an old cache entry: {e}");
+            }
+        }
+    }
+}
+
+/// Plans the housekeeping of the cache folder `root` (as given to [`Cache::new`]): a bundle is
+/// named by its month and the hashes of its files, so for a month this run read, every bundle
+/// but the one it used is stale; older cache layouts (other version folders) are unreadable.
+/// Bundles of months this run did not read are kept: a run over another window may use them.
+pub fn plan_housekeeping(root: &Path, used: &[String]) -> Housekeeping {
+    let dir = root.join(VERSION);
+    let mut h = Housekeeping {
+        dir: dir.display().to_string(),
+        ..Housekeeping::default()
+    };
+    let month_of = |name: &str| name.rsplit_once('-').map(|(m, _)| m.to_owned());
+    let used_months: std::collections::BTreeSet<String> =
+        used.iter().filter_map(|n| month_of(n)).collect();
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    if let Ok(entries) = std::fs::read_dir(root) {
+        for e in entries.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() && name != VERSION && name.starts_with('v') {
+                h.removed += 1;
+                h.removed_bytes += dir_size(&p);
+                h.to_remove.push(p);
+            }
+        }
+    }
+    let mut names: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+                .filter(|(n, _)| n.ends_with(".parquet"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    for (name, path) in names {
+        let stale =
+            !used.contains(&name) && month_of(&name).is_some_and(|m| used_months.contains(&m));
+        if stale {
+            h.removed += 1;
+            h.removed_bytes += size(&path);
+            h.to_remove.push(path);
+        } else {
+            h.bundles += 1;
+            h.bytes += size(&path);
+        }
+    }
+    h
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p).map_or(0, |r| {
+        r.flatten()
+            .map(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    dir_size(&p)
+                } else {
+                    std::fs::metadata(&p).map_or(0, |m| m.len())
+                }
+            })
+            .sum()
+    })
 }
 
 fn write_bundle(

@@ -279,7 +279,7 @@ fn forest<DB: DrawingBackend>(
                     c.line(&[(x, y - 7), (x, y + 7)], &row.colour, 2)?;
                 }
                 c.text(
-                    "none searched",
+                    "none recorded",
                     (s.p0 + 6, y - 16),
                     SMALL_SIZE,
                     false,

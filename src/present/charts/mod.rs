@@ -297,6 +297,17 @@ fn ratio_row(r: &Ratio, colour: RGBColor) -> ForestRow {
     }
 }
 
+/// Every mark a ratio carries in the charts (`†`, `*`, `‡`, `§`), for the report's tables.
+pub fn all_marks(r: &Ratio) -> String {
+    let m = ratio_mark(r);
+    let t = time_marks(r);
+    if m.is_empty() {
+        t.trim_start().to_owned()
+    } else {
+        format!("{m}{t}")
+    }
+}
+
 /// `†` for small numbers or an unfit denominator, `*` where unknown ethnicity could
 /// overturn the ratio.
 fn ratio_mark(r: &Ratio) -> String {

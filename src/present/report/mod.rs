@@ -204,9 +204,19 @@ fn location_caveats(a: &AreaFigures) -> Vec<String> {
 /// A row of a table of areas: link, year, searches and ratio.
 fn summary_row(f: &Figures, a: &AreaFigures) -> Value {
     let comparison = a.ratios.iter().find(|r| r.label == f.comparison);
+    // The ratio with the marks the charts give it, so a table never shows it bare.
     let ratio = comparison
-        .and_then(|r| r.ratio)
-        .map(words::ratio_text)
+        .and_then(|r| {
+            let marks = super::charts::all_marks(r);
+            r.ratio.map(|v| {
+                let v = words::ratio_text(v);
+                if marks.is_empty() {
+                    v
+                } else {
+                    format!("{v} {marks}")
+                }
+            })
+        })
         .unwrap_or_else(|| "–".to_owned());
     let mut flags = Vec::new();
     if comparison.is_some_and(|r| r.small_numbers) {
@@ -312,6 +322,7 @@ pub fn write(inp: &Inputs, out: &Path) -> Result<Vec<PathBuf>> {
             comparison => f.comparison.clone(),
             headline => national.map(|a| words::disparity_reading(f, a)).unwrap_or_default(),
             changed => national.map(|a| what_changed::paragraphs(f, a)).unwrap_or_default(),
+            national_name => national.map_or_else(|| "England and Wales".to_owned(), |a| a.name.clone()),
             caveats => national.map(caveats).unwrap_or_default(),
             charts => serde_value(national_charts),
             absent => national_absent,

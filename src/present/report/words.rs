@@ -35,8 +35,11 @@ pub fn percent(v: f64) -> String {
 }
 
 fn who(area: &AreaFigures) -> String {
-    if area.area == ENGLAND_AND_WALES {
+    if area.area == ENGLAND_AND_WALES && area.name == "England and Wales" {
         "police in England and Wales".to_owned()
+    } else if area.area == ENGLAND_AND_WALES {
+        // A run of some forces only: named for what it is.
+        format!("police in {}", lower_first(&area.name))
     } else if area.area_type == "local_authority" {
         let force = area.force.as_deref().map_or_else(
             || "police".to_owned(),
@@ -109,6 +112,15 @@ pub fn ratio_sentence(f: &Figures, area: &AreaFigures, r: &Ratio) -> String {
         (Some(ratio), false) if r.unreliable() => {
             out.push(unreliable_sentence(area, r, ratio, &group, &reference));
         }
+        // No search of the group in the files: the force's files may not use the label at
+        // all, which is not the same as searching nobody.
+        (Some(_), false) if r.searches == 0 => out.push(format!(
+            "In {} {}'s files record no search of {group} (against {} of {reference}): the \
+             group is not recorded there, so no ratio can be read from them.",
+            p.label,
+            files_of(area),
+            thousands(r.reference_searches as i64)
+        )),
         (Some(ratio), false) => {
             let interval = match r.high {
                 Some(high) => format!(
@@ -154,6 +166,37 @@ pub fn ratio_sentence(f: &Figures, area: &AreaFigures, r: &Ratio) -> String {
     }
     out.extend(coverage_caveat(area, p));
     out.join(" ")
+}
+
+/// `the 3 forces in this run` from `The 3 forces in this run`.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+}
+
+/// Whose files: the force's (for a district, its force's), or every force's.
+fn files_of(area: &AreaFigures) -> String {
+    match (area.area_type.as_str(), area.force.as_deref()) {
+        ("country", _) => "the forces".to_owned(),
+        (_, Some(force)) => super::super::figures::area_name(force),
+        _ => area.name.clone(),
+    }
+}
+
+/// Which Census the rates use, and what the official figures of earlier years used.
+fn census_sentence(f: &Figures) -> String {
+    let mut s = format!(
+        "Rates are per 1,000 residents of each group in the {}.",
+        f.census
+    );
+    if f.census.contains("2021") {
+        s.push_str(
+            " Official figures up to the year ending March 2022 were first published on the \
+             2011 Census; to compare with those bulletins, run with --census 2011.",
+        );
+    }
+    s
 }
 
 /// A bound of the unknown-ethnicity range as a reader would quote it: 0.57, 19, 6,700.
@@ -242,10 +285,21 @@ pub fn disparity_reading(f: &Figures, area: &AreaFigures) -> String {
         .map(|r| ratio_sentence(f, area, r))
         .unwrap_or_default();
     if area.area == ENGLAND_AND_WALES
+        && let Some(fy) = area.period.as_ref()
+        && let Some(m) = missing_forces(f, &fy.label)
+    {
+        text.push(' ');
+        text.push_str(&m);
+    }
+    if area.area == ENGLAND_AND_WALES
         && let Some(flagged) = flagged_forces(f, area)
     {
         text.push(' ');
         text.push_str(&flagged);
+    }
+    if !text.is_empty() && !area.no_resident_population {
+        text.push(' ');
+        text.push_str(&census_sentence(f));
     }
     text
 }
@@ -980,6 +1034,57 @@ fn join_words(parts: &[String]) -> String {
     }
 }
 
+/// The territorial forces in scope with no month of data in financial year `fy`, by name,
+/// and the share of the residents in scope they police.
+fn missing_forces(f: &Figures, fy: &str) -> Option<String> {
+    let g = &f.coverage;
+    let in_year: Vec<usize> = g
+        .months
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.financial_year() == fy)
+        .map(|(i, _)| i)
+        .collect();
+    if in_year.is_empty() {
+        return None;
+    }
+    let missing: Vec<&str> = g
+        .forces
+        .iter()
+        .filter(|(force, _)| f.residents.contains_key(force))
+        .filter(|(_, cells)| {
+            in_year
+                .iter()
+                .all(|&i| !matches!(cells[i].as_str(), "submitted" | "zero"))
+        })
+        .map(|(force, _)| force.as_str())
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let all: u64 = f.residents.values().sum();
+    let theirs: u64 = missing.iter().filter_map(|m| f.residents.get(*m)).sum();
+    let names: Vec<String> = missing
+        .iter()
+        .map(|m| super::super::figures::area_name(m))
+        .collect();
+    let (verb, which) = if missing.len() == 1 {
+        ("polices", "it")
+    } else {
+        ("police", "them")
+    };
+    Some(format!(
+        "No data for {fy} from {}, which {verb} {} of the residents of the forces in this run; \
+         the figures for all forces together leave {which} out.",
+        join_words(&names),
+        if all > 0 {
+            percent(theirs as f64 / all as f64)
+        } else {
+            "some".to_owned()
+        }
+    ))
+}
+
 pub fn coverage_reading(f: &Figures) -> String {
     let g = &f.coverage;
     let (Some(first), Some(last)) = (g.months.first(), g.months.last()) else {
@@ -996,14 +1101,23 @@ pub fn coverage_reading(f: &Figures) -> String {
         .map(|(_, cells)| cells.iter().filter(|s| *s == "missing").count())
         .sum();
     let total = g.forces.len() * g.months.len();
-    format!(
+    let mut text = format!(
         "{published} of the {} forces published data for at least one month between {first} and \
          {last}; {} of the {} force-months have no data, and are left out of every rate rather \
          than counted as zero.",
         g.forces.len(),
         thousands(missing as i64),
         thousands(total as i64)
-    )
+    );
+    if let Some(m) = f
+        .league_period
+        .as_deref()
+        .and_then(|fy| missing_forces(f, fy))
+    {
+        text.push(' ');
+        text.push_str(&m);
+    }
+    text
 }
 
 /// The powers that need no suspicion the area used, in words: "section 60", "section 47A",
@@ -1257,6 +1371,7 @@ mod tests {
             district_league: Default::default(),
             age_census: age_census.map(str::to_owned),
             revisions: vec![],
+            residents: Default::default(),
         }
     }
 

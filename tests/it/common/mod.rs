@@ -336,6 +336,15 @@ pub fn figures_of(out: &Path, districts: bool) -> stopsearch::present::figures::
         districts,
         revisions: &revisions,
         previous_published: None,
+        residents: stopsearch::reference::forces::FORCES
+            .iter()
+            .filter_map(|f| {
+                let pop = stopsearch::reference::population::Population::census(
+                    stopsearch::reference::population::Census::Y2021,
+                );
+                Some((f.id.to_owned(), pop.residents(f.pfa_code?)?.total))
+            })
+            .collect(),
     })
     .unwrap()
 }
