@@ -258,7 +258,9 @@ def check_diversion(out, raw, territorial):
         else:
             rn = rt = None
         share, low, high = wilson(n, total)
-        ratio, rlow, rhigh = katz(n, total, rn, rt) if ref is not None else (None,) * 3
+        # The reference group against itself is no comparison: no ratio.
+        ratio, rlow, rhigh = (katz(n, total, rn, rt) if ref is not None and key[5] != "White"
+                              else (None,) * 3)
         checks = [("searches", sum(counts.values()))]
         checks += [(COLUMN_OF_CLASS[k], counts[k]) for k in CLASSES]
         checks += [("n", n), ("total", total), ("age_recorded", recorded),
