@@ -28,6 +28,7 @@ pub struct Manifest {
     /// Options that change what the tables count, so a figure can be traced to them.
     pub settings: Settings,
     /// The parse cache after this run's housekeeping (absent with --no-cache).
+    #[cfg(feature = "pipeline")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<crate::input::ingest::cache::Housekeeping>,
 }
