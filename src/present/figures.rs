@@ -51,7 +51,7 @@ impl Period {
 }
 
 /// A rate ratio against the reference group.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ratio {
     /// The area the ratio is of (a force id or district code), for leagues and maps.
     pub area: String,
@@ -1168,17 +1168,7 @@ impl AgeRateRow {
             small_numbers: self.small_numbers,
             unsuitable: self.resident_denominator_unsuitable,
             undefined: self.undefined_ratio,
-            not_stated_share: None,
-            if_not_stated_in_group: None,
-            if_not_stated_in_reference: None,
-            period: None,
-            suspect_months: 0,
-            home_office_differs: false,
-            high_not_stated: false,
-            direction_uncertain: false,
-            officer_fallback: None,
-            not_stated_searches: 0,
-            person_searches: 0,
+            ..Ratio::default()
         }
     }
 }

@@ -1626,17 +1626,7 @@ mod tests {
             small_numbers: false,
             unsuitable: false,
             undefined: false,
-            not_stated_share: None,
-            if_not_stated_in_group: None,
-            if_not_stated_in_reference: None,
-            period: None,
-            suspect_months: 0,
-            home_office_differs: false,
-            high_not_stated: false,
-            direction_uncertain: false,
-            officer_fallback: None,
-            not_stated_searches: 0,
-            person_searches: 0,
+            ..Ratio::default()
         }
     }
 
@@ -1671,17 +1661,7 @@ mod tests {
             small_numbers: searches < 10 || reference < 10,
             unsuitable: false,
             undefined: false,
-            not_stated_share: None,
-            if_not_stated_in_group: None,
-            if_not_stated_in_reference: None,
-            period: None,
-            suspect_months: 0,
-            home_office_differs: false,
-            high_not_stated: false,
-            direction_uncertain: false,
-            officer_fallback: None,
-            not_stated_searches: 0,
-            person_searches: 0,
+            ..Ratio::default()
         }
     }
 
