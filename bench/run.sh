@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The benchmark harness: generates the full-archive scale set once (SYNTHETIC data, from
-# `stopsearch synth`), then measures in one session, with wall time and peak memory:
+# `stopsearch synth`, its searches placed inside their force areas from the ONS boundaries in
+# ../shared), then measures in one session, with wall time and peak memory:
 #   (a) the floor: polars reading every column of the CSVs and writing one zstd Parquet;
-#   (b) stopsearch run --no-charts, cold (empty cache);
-#   (c) the same, warm, after one new month is added;
-#   (d) DuckDB doing the same job (bench/duckdb_job.py);
-#   (e) stopsearch cold at 1M, 3M and 6M rows;
-#   and a run with nothing new, with and without charts, to time the charts and report alone.
-# Each is repeated in rounds (REPEAT, default 3); prints the medians, the ratios
-# stopsearch/DuckDB and stopsearch/floor, and writes bench/results.json.
+#   (b) stopsearch run --no-charts --boundaries, cold (empty cache): every table, by force
+#       and by local authority;
+#   (c) the same after one new month is added (the monthly run);
+#   (d) a rerun with nothing new, and a rerun after one file is touched (every table rebuilt
+#       from the parse cache), without and with the charts and report;
+#   (e) DuckDB doing the by-force part of the job (bench/duckdb_job.py);
+#   (f) stopsearch cold without --cache, without boundaries, and at 1 M and 3 M rows.
+# Each is repeated in rounds (REPEAT, default 3); prints the medians and the ratios, writes
+# bench/results.json and the stage-by-stage breakdown of the last cold run, and rewrites the
+# measured part of BENCHMARKS.md (between its bench:start and bench:end markers).
 # Usage: bash bench/run.sh [ROWS]   (default 6000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +20,9 @@ rows="${1:-6000000}"
 work="${BENCH_DIR:-$HOME/.cache/stopsearch-bench}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/stopsearch-target}"
 mkdir -p "$work"
+bgc=../shared/data/geography/lad22_ew_bgc.geojson.gz
+[ -f "$bgc" ] || { echo "bench: $bgc is missing (the ONS boundaries the benchmark places searches in)" >&2; exit 2; }
+bgc=$(realpath "$bgc")
 
 venv="$work/venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -25,9 +32,11 @@ bin="$CARGO_TARGET_DIR/release/stopsearch"
 from=2014-12; to=2026-02; last=2026-02
 
 generate() { # rows dir
-    if [ ! -f "$2/SYNTHETIC-DATA-README.txt" ]; then
+    local how="synth --rows $1 --from $from --to $to --seed 1 --boundaries lad22_ew_bgc"
+    if [ "$(cat "$2/GENERATED-WITH" 2>/dev/null)" != "$how" ]; then
         rm -rf "$2"
-        "$bin" synth --rows "$1" --from "$from" --to "$to" --seed 1 --out "$2" -q
+        "$bin" synth --rows "$1" --from "$from" --to "$to" --seed 1 --boundaries "$bgc" --out "$2" -q
+        echo "$how" >"$2/GENERATED-WITH"
     fi
 }
 
@@ -47,6 +56,10 @@ split_last() { # full dir → all-but-last dir
         [ "$name" = "$last" ] || cp -al "$m" "$2/$name"
     done
 }
+
+# A new modification time for one file, its bytes unchanged: the next run cannot stand on
+# the last one's output and rebuilds every table, parsing only from the cache.
+touch_one() { touch "$(find "$1" -name '*.csv' | sort | head -1)"; }
 
 # Each measurement is repeated (REPEAT, default 3) in rounds, every system once per round, so a
 # machine that speeds up or slows down during the session affects all of them alike; the table
@@ -76,28 +89,36 @@ bytes=$(du -sb "$full" | cut -f1)
 echo "data set: $rows rows, $files files, $bytes bytes (SYNTHETIC); $repeat rounds"
 split_last "$full" "$work/run"
 
+run_args=(--no-charts --boundaries "$bgc" -q)
 for round in $(seq "$repeat"); do
     echo "round $round of $repeat"
     rm -f "$work/floor.parquet"
     record floor "$venv/bin/python" bench/floor.py "$work/run" "$work/floor.parquet"
-    rm -rf "$work/out"
-    record stopsearch_cold "$bin" run "$work/run" --out "$work/out" --no-charts -q
+    rm -rf "$work/out" "$work/.out.cache"
+    record stopsearch_cold "$bin" run "$work/run" --out "$work/out" "${run_args[@]}"
     # One new month arrives: its files are parsed, the rest come from the cache.
     cp -al "$full/$last" "$work/run/$last"
-    record stopsearch_warm "$bin" run "$work/run" --out "$work/out" --no-charts -q
-    rm -rf "$work/run/$last" "$work/out/.cache/v1/$last"-*.parquet
-    # Nothing new: every file from the cache; then the same with charts and the report.
-    record stopsearch_unchanged "$bin" run "$work/run" --out "$work/out" --no-charts -q
-    record stopsearch_unchanged_with_charts "$bin" run "$work/run" --out "$work/out" -q
+    record stopsearch_monthly "$bin" run "$work/run" --out "$work/out" "${run_args[@]}"
+    record stopsearch_unchanged "$bin" run "$work/run" --out "$work/out" "${run_args[@]}"
+    rm -rf "$work/run/$last"
+    touch_one "$work/run"
+    record stopsearch_tables_from_cache "$bin" run "$work/run" --out "$work/out" "${run_args[@]}"
+    record stopsearch_tables_and_charts_from_cache "$bin" run "$work/run" --out "$work/out" --boundaries "$bgc" -q
     rm -rf "$work/duck" && mkdir -p "$work/duck"
     record duckdb "$venv/bin/python" bench/duckdb_job.py "$work/run" "$work/duck" "$population" "$work/forces.csv"
     rm -rf "$work/out-nocache"
-    record stopsearch_cold_no_cache "$bin" run "$work/run" --out "$work/out-nocache" --no-charts --no-cache -q
+    record stopsearch_cold_no_cache "$bin" run "$work/run" --out "$work/out-nocache" "${run_args[@]}" --no-cache
+    rm -rf "$work/out-nob" "$work/.out-nob.cache"
+    record stopsearch_cold_without_boundaries "$bin" run "$work/run" --out "$work/out-nob" --no-charts -q
     for n in 1000000 3000000; do
-        rm -rf "$work/out-$n"
-        record "stopsearch_cold_${n}" "$bin" run "$work/data-$n" --out "$work/out-$n" --no-charts -q
+        rm -rf "$work/out-$n" "$work/.out-$n.cache"
+        record "stopsearch_cold_${n}" "$bin" run "$work/data-$n" --out "$work/out-$n" "${run_args[@]}"
     done
 done
+
+# The stages of one more cold run, from its debug log.
+rm -rf "$work/out" "$work/.out.cache"
+"$bin" run "$work/run" --out "$work/out" --no-charts --boundaries "$bgc" -v >"$work/stages.log" 2>&1
 
 declare -A secs mib
 echo
@@ -108,18 +129,10 @@ for k in "${names[@]}"; do
     printf '%-34s %10s %10s  %s\n' "$k" "${secs[$k]}" "${mib[$k]}" "${times[$k]}"
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo
-echo "stopsearch cold / DuckDB:  $(ratio "${secs[stopsearch_cold]}" "${secs[duckdb]}")"
-echo "stopsearch cold / floor:   $(ratio "${secs[stopsearch_cold]}" "${secs[floor]}")"
-echo "stopsearch cold (no cache) / DuckDB: $(ratio "${secs[stopsearch_cold_no_cache]}" "${secs[duckdb]}")"
-echo "stopsearch cold (no cache) / floor:  $(ratio "${secs[stopsearch_cold_no_cache]}" "${secs[floor]}")"
-echo "stopsearch warm / DuckDB:  $(ratio "${secs[stopsearch_warm]}" "${secs[duckdb]}")"
-echo "charts, CSV twins and report: $(awk -v a="${secs[stopsearch_unchanged_with_charts]}" -v b="${secs[stopsearch_unchanged]}" 'BEGIN { printf "%.2f", a - b }') s"
-
 {
     echo "{"
     echo "  \"rows\": $rows, \"files\": $files, \"bytes\": $bytes, \"cores\": $(nproc), \"rounds\": $repeat,"
+    echo "  \"date\": \"$(date -u +%Y-%m-%d)\", \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\","
     first=1
     for k in "${names[@]}"; do
         [ $first = 1 ] || echo ","
@@ -130,3 +143,4 @@ echo "charts, CSV twins and report: $(awk -v a="${secs[stopsearch_unchanged_with
     echo "}"
 } >bench/results.json
 echo "wrote bench/results.json"
+"$venv/bin/python" bench/report.py bench/results.json "$work/stages.log" "$work/out/manifest.json" BENCHMARKS.md

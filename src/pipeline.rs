@@ -20,7 +20,7 @@ use crate::normalise::coverage::{self, CoverageRow};
 use crate::normalise::{Normaliser, frame, ledger};
 use crate::output::manifest::{self, Manifest};
 use crate::output::publish::Publisher;
-use crate::output::{dictionary, revisions, write};
+use crate::output::{dictionary, revisions, unchanged, write};
 use crate::present::{charts, figures, report};
 use crate::reference::month::now;
 use crate::reference::schema::{self, TableMeta};
@@ -48,6 +48,16 @@ pub struct RunConfig {
     pub boundaries: Option<Boundaries>,
     /// When a month's rows are out of line with the force's recent months.
     pub suspicion: coverage::Suspicion,
+    /// What the output depends on besides the inputs, queries and boundaries, so a rerun
+    /// with nothing new can leave it standing.
+    pub depends_on: DependsOn,
+}
+
+/// The merged options (as JSON) and the reference files they name.
+#[derive(Debug, Clone, Default)]
+pub struct DependsOn {
+    pub options: String,
+    pub reads: Vec<PathBuf>,
 }
 
 /// Where the district boundaries are.
@@ -60,8 +70,12 @@ pub struct Boundaries {
 }
 
 /// What a run did, for the exit code, the closing log line and `--summary-json`.
-#[derive(Debug, Default, serde::Serialize)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunSummary {
+    /// Nothing the run reads had changed since the run that made the published output, which
+    /// was left standing; the other figures are that run's.
+    #[serde(default)]
+    pub unchanged: bool,
     pub rows_read: u64,
     pub rows_kept: u64,
     pub rows_rejected: u64,
@@ -75,7 +89,9 @@ pub struct RunSummary {
     pub last_month: Option<String>,
     /// Forces in scope with no usable data for the last month.
     pub forces_missing_last_month: Vec<String>,
-    /// What `[fetch]` downloaded before the run, if it was asked for.
+    /// What `[fetch]` downloaded before the run, if it was asked for (this run's, also when
+    /// nothing had changed).
+    #[serde(skip_deserializing)]
     pub fetch: Option<FetchReport>,
     /// Changes of the latest financial year against the year before whose interval excludes
     /// no change, for forces and England and Wales: the thresholds on changes read them.
@@ -83,7 +99,7 @@ pub struct RunSummary {
 }
 
 /// A change whose 95% interval excludes no change.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ClearChange {
     pub area: String,
     pub period: String,
@@ -92,7 +108,7 @@ pub struct ClearChange {
     pub ethnicity: String,
     /// `ratio_change` (the rate ratio against the reference group, as a ratio of the two
     /// years') or `out_of_court_share_change` (the difference of the two shares).
-    pub measure: &'static str,
+    pub measure: String,
     pub value: f64,
     pub low: f64,
     pub high: f64,
@@ -113,7 +129,7 @@ fn clear_changes(df: &DataFrame) -> Result<Vec<ClearChange>> {
             && r.area_type != "local_authority"
             && !r.small_numbers
     }) {
-        let mut push = |measure, value, low, high, no_change: f64| {
+        let mut push = |measure: &str, value, low, high, no_change: f64| {
             if let (Some(value), Some(low), Some(high)) = (value, low, high)
                 && (low > no_change || high < no_change)
             {
@@ -123,7 +139,7 @@ fn clear_changes(df: &DataFrame) -> Result<Vec<ClearChange>> {
                     previous_period: r.previous_period.clone(),
                     search_group: r.search_group.clone(),
                     ethnicity: r.ethnicity.clone(),
-                    measure,
+                    measure: measure.to_owned(),
                     value,
                     low,
                     high,
@@ -184,6 +200,20 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     let out = publisher.staging().to_path_buf();
     // Under the lock, so two scheduled runs never download into the same folder at once.
     let fetched = cfg.fetch.as_ref().map(fetch::fetch).transpose()?;
+    let fingerprint = fingerprint(cfg);
+    if let (Some(cache), Some(fingerprint)) = (&cfg.input.cache, &fingerprint)
+        && let Some(mut summary) = unchanged::previous(cache, &cfg.out, fingerprint)
+    {
+        info!(
+            out = %cfg.out.display(),
+            elapsed = ?clock.elapsed(),
+            "nothing new since the run that made the published output: every input, query, \
+             reference file and option is as it was, so its tables stand as published"
+        );
+        summary.unchanged = true;
+        summary.fetch = fetched;
+        return Ok(summary);
+    }
     let with_districts;
     let cfg = match &cfg.boundaries {
         Some(b) => {
@@ -265,6 +295,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     publisher.publish()?;
     if let Some(h) = &housekeeping {
         h.apply();
+    }
+    if let (Some(cache), Some(fingerprint)) = (&cfg.input.cache, &fingerprint) {
+        unchanged::record(cache, &cfg.out, fingerprint, &summary);
     }
     info!(
         rows_read = summary.rows_read,
@@ -498,8 +531,10 @@ impl Written {
 /// Builds and writes the aggregate tables, checking each against its contract as it is
 /// made; returns them by name when the charts and report will read them.
 ///
-/// The searches table is written while the aggregate tables are built: compressing it keeps
-/// one core busy while the queries, often waiting on one another, leave it idle.
+/// The searches table, and each aggregate table as it is finished, are written on threads of
+/// their own while the next query runs: compressing keeps a core busy that the queries,
+/// often waiting on one another, leave idle. At most one finished table waits to be written,
+/// so memory holds no queue of them.
 fn build_tables(
     cfg: &RunConfig,
     searches: DataFrame,
@@ -510,40 +545,75 @@ fn build_tables(
 ) -> Result<Option<HashMap<String, DataFrame>>> {
     let queries = tables::queries::load(&cfg.queries)?;
     let mut by_name = HashMap::new();
-    let (searches_written, built) = std::thread::scope(|scope| {
+    let (searches_written, tables_written, built) = std::thread::scope(|scope| {
         let mut df = searches.clone();
-        let writer = scope.spawn(move || {
+        let searches_writer = scope.spawn(move || {
             let meta: TableMeta = (&schema::SEARCHES).into();
             let path = write::parquet(&mut df, dir, &meta)?;
             Ok::<_, Error>((meta, path, df.height()))
         });
-        let built = tables::build(queries, searches, coverage, &cfg.tables, |mut table| {
-            let path = write::parquet(&mut table.df, dir, &table.meta)?;
-            written.record(&table.meta, &path, table.df.height());
+        let (send, receive) = std::sync::mpsc::sync_channel::<tables::Table>(1);
+        let tables_writer = scope.spawn(move || {
+            let mut done = Vec::new();
+            for mut table in receive {
+                let path = write::parquet(&mut table.df, dir, &table.meta)?;
+                done.push((table.meta, path, table.df.height()));
+            }
+            Ok::<_, Error>(done)
+        });
+        let built = tables::build(queries, searches, coverage, &cfg.tables, |table| {
             written
                 .documented
                 .push(dictionary::Documented::of(&table.meta, &table.df));
             if table.meta.name == "changes" {
                 *changes = clear_changes(&table.df)?;
             }
-            // Kept only for the charts and the report.
+            // Kept only for the charts and the report (a clone shares the columns).
             if cfg.charts {
-                by_name.insert(table.meta.name.clone(), table.df);
+                by_name.insert(table.meta.name.clone(), table.df.clone());
             }
-            Ok(())
+            // A writer that stopped has an error of its own, reported first below.
+            send.send(table)
+                .map_err(|_| Error::Invariant("the table writer stopped".to_owned()))
         });
-        let done = writer
+        drop(send);
+        let searches_written = searches_writer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (done, built)
+        let tables_written = tables_writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (searches_written, tables_written, built)
     });
+    let tables_written = tables_written?;
     built?;
+    for (meta, path, rows) in tables_written {
+        written.record(&meta, &path, rows);
+    }
     let (meta, path, rows) = searches_written?;
     // The row-level searches table comes first in the manifest and the summary.
     written.record(&meta, &path, rows);
     written.entries.rotate_right(1);
     written.tables.rotate_right(1);
     Ok(cfg.charts.then_some(by_name))
+}
+
+/// What the published output depends on, as [`unchanged::fingerprint`] takes it; `None`
+/// when the run cannot tell (it then runs whole).
+fn fingerprint(cfg: &RunConfig) -> Option<String> {
+    let mut files: Vec<PathBuf> = cfg.input.inputs.clone();
+    files.push(cfg.queries.clone());
+    files.extend(cfg.depends_on.reads.iter().cloned());
+    if let Some(b) = &cfg.boundaries {
+        files.push(b.assign.clone());
+        files.extend(
+            b.map
+                .clone()
+                .or_else(|| geography::sibling_map_layer(&b.assign)),
+        );
+    }
+    (!cfg.depends_on.options.is_empty())
+        .then(|| unchanged::fingerprint(&cfg.depends_on.options, &files))
 }
 
 /// What the charts' source lines say about the inputs.

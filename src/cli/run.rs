@@ -307,7 +307,26 @@ impl RunOptions {
                 "--max-reject-share {share}: give a share between 0 and 1 (0.01 is 1%)"
             )));
         }
+        // What a rerun compares to know that nothing changed: the options as merged, and
+        // the reference files they name (inputs, queries and boundaries are added by the run).
+        // Where the summary goes and the thresholds on it change no table: they are left out.
+        let options = serde_json::to_string(&RunOptions {
+            summary_json: None,
+            thresholds: Thresholds::default(),
+            ..self.clone()
+        })
+        .map_err(|e| Error::Usage(format!("options could not be recorded: {e}")))?;
+        let reads: Vec<PathBuf> = self
+            .config
+            .iter()
+            .chain(&self.population)
+            .chain(&self.population_age)
+            .chain(&self.mappings)
+            .chain(&self.home_office)
+            .cloned()
+            .collect();
         let config = RunConfig {
+            depends_on: pipeline::DependsOn { options, reads },
             input: gather::Options {
                 inputs,
                 names: self.names()?,
@@ -654,7 +673,7 @@ pub fn warnings(summary: &RunSummary, thresholds: &Thresholds) -> Vec<String> {
                 c.area, c.period, c.previous_period
             )
         };
-        match c.measure {
+        match c.measure.as_str() {
             "ratio_change"
                 if thresholds
                     .alert_ratio_rise

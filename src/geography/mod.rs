@@ -128,7 +128,7 @@ impl Geography {
 }
 
 /// `…bgc….geojson[.gz]` → an existing `…buc….geojson[.gz]` in the same folder.
-fn sibling_map_layer(path: &Path) -> Option<PathBuf> {
+pub fn sibling_map_layer(path: &Path) -> Option<PathBuf> {
     let name = path.file_name()?.to_str()?;
     let lower = name.to_ascii_lowercase();
     let at = lower.find("bgc")?;

@@ -5,4 +5,6 @@ pub mod dictionary;
 pub mod manifest;
 pub mod publish;
 pub mod revisions;
+#[cfg(feature = "pipeline")]
+pub mod unchanged;
 pub mod write;

@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 use polars::prelude::*;
 
 use super::Settings;
@@ -122,6 +124,17 @@ impl Areas {
         Ok(())
     }
 
+    /// Where an area's type sorts: 0 for an area the run does not know, then `country`,
+    /// `force` and `local_authority` (the lexical order of `area_type`).
+    pub fn kind_order(&self, area: &str) -> u8 {
+        self.by_id.get(area).map_or(0, |a| {
+            AREA_TYPES
+                .iter()
+                .position(|k| *k == a.kind)
+                .map_or(0, |i| i as u8 + 1)
+        })
+    }
+
     /// Adds `area_type`, `area_name`, `force` (after `area`) and `low_location_coverage` (at
     /// the end) to a table with an `area` column; returns the names added. An area the run
     /// does not know (an analyst's own query inventing one) gets nulls.
@@ -134,9 +147,11 @@ impl Areas {
         }
         let area = area.cast(&DataType::String)?;
         let area = area.str()?;
+        // Each distinct area (a few hundred) is looked up once, not once per row.
+        let mut known: HashMap<&str, Option<&Area>> = HashMap::default();
         let info: Vec<Option<&Area>> = area
             .iter()
-            .map(|a| a.and_then(|a| self.by_id.get(a)))
+            .map(|a| a.and_then(|a| *known.entry(a).or_insert_with(|| self.by_id.get(a))))
             .collect();
         let kind: Vec<Option<&str>> = info.iter().map(|a| a.map(|a| a.kind)).collect();
         let name: Vec<Option<&str>> = info.iter().map(|a| a.map(|a| a.name.as_str())).collect();
@@ -155,19 +170,26 @@ impl Areas {
             )
         };
         let low: Vec<bool> = match (text("period_type"), text("period")) {
-            (Some(t), Some(p)) => info
-                .iter()
-                .zip(t.iter().zip(p.iter()))
-                .map(|(a, (t, p))| match (a, t, p) {
-                    (Some(a), Some(t), Some(p)) if a.kind == "local_authority" => {
-                        a.force.is_some_and(|f| {
-                            self.low_location
-                                .contains(&(f.to_owned(), t.to_owned(), p.to_owned()))
-                        })
-                    }
-                    _ => false,
-                })
-                .collect(),
+            (Some(t), Some(p)) if !self.low_location.is_empty() => {
+                let mut seen: HashMap<(&str, &str, &str), bool> = HashMap::default();
+                info.iter()
+                    .zip(t.iter().zip(p.iter()))
+                    .map(|(a, (t, p))| match (a, t, p) {
+                        (Some(a), Some(t), Some(p)) if a.kind == "local_authority" => {
+                            a.force.is_some_and(|f| {
+                                *seen.entry((f, t, p)).or_insert_with(|| {
+                                    self.low_location.contains(&(
+                                        f.to_owned(),
+                                        t.to_owned(),
+                                        p.to_owned(),
+                                    ))
+                                })
+                            })
+                        }
+                        _ => false,
+                    })
+                    .collect()
+            }
             _ => vec![false; df.height()],
         };
         let at = df.get_column_index("area").expect("checked above");

@@ -11,7 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
+use polars_arrow::array::{Array, View};
 use polars_core::query_result::QueryResult;
+
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 use crate::error::{Error, Result};
 use crate::geography::{Geography, Lad};
@@ -285,58 +288,206 @@ fn collect(lf: LazyFrame) -> PolarsResult<DataFrame> {
 /// but the floating-point ones (which follow from the counts), left to right, text in
 /// lexical order, nulls first.
 ///
-/// The sort runs on integer ranks: each text column is low-cardinality (areas, periods,
-/// groups), so ranking its few distinct values once and sorting row numbers by the ranks is
-/// several times faster than sorting the strings themselves.
-fn sort_deterministically(df: DataFrame) -> PolarsResult<DataFrame> {
+/// It runs before the area columns are added (`area_type` before `area`, and `area_name`,
+/// `force` and `low_location_coverage`, which follow from the area and period), so `area`
+/// is ordered by its type first (`area_kind`, 0 for an unknown area), as if `area_type`
+/// were there; the order is the same and three text columns fewer are ranked and moved.
+///
+/// Each key column becomes dense ranks (text columns are low-cardinality: areas, periods,
+/// groups), and the ranks are packed left to right into as few 64-bit words as they fit, so
+/// the sort compares one integer per row, not a string or a list of columns; only rows whose
+/// first word ties (none, in a table whose leading columns are its key) compare the rest.
+fn sort_deterministically(
+    df: DataFrame,
+    area_kind: impl Fn(&str) -> u8 + Sync,
+) -> PolarsResult<DataFrame> {
     use rayon::prelude::*;
-    let keys: Vec<Vec<i64>> = df
+    let keys: Vec<(Vec<u32>, u32)> = df
         .columns()
         .par_iter()
         .filter(|c| !c.dtype().is_float())
-        .map(rank_key)
+        .map(|c| {
+            if c.name().as_str() == "area" {
+                let text = c.cast(&DataType::String)?;
+                Ok(text_ranks(text.str()?, &area_kind))
+            } else {
+                dense_ranks(c)
+            }
+        })
         .collect::<PolarsResult<_>>()?;
-    let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
-    // Stable, so rows equal in every key keep the engine's order (only identical rows are).
-    order.par_sort_by(|&a, &b| {
-        keys.iter()
-            .map(|k| k[a as usize].cmp(&k[b as usize]))
-            .find(|o| o.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    let words = pack(&keys, df.height());
+    let Some((first, rest)) = words.split_first() else {
+        return Ok(df);
+    };
+    let mut order: Vec<(u64, IdxSize)> = first
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (*w, i as IdxSize))
+        .collect();
+    // The row number breaks ties, so rows equal in every key keep the engine's order (only
+    // identical rows are), as a stable sort would.
+    order.par_sort_unstable();
+    if !rest.is_empty() {
+        let mut start = 0;
+        while start < order.len() {
+            let end = start + order[start..].partition_point(|(w, _)| *w == order[start].0);
+            if end - start > 1 {
+                order[start..end].sort_by(|&(_, a), &(_, b)| {
+                    rest.iter()
+                        .map(|w| w[a as usize].cmp(&w[b as usize]))
+                        .find(|o| o.is_ne())
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+            }
+            start = end;
+        }
+    }
+    let order: Vec<IdxSize> = order.into_iter().map(|(_, i)| i).collect();
     df.take(&IdxCa::from_vec("order".into(), order))
 }
 
-/// A column as integers ordered like its values: text by lexical rank, nulls first.
-fn rank_key(column: &Column) -> PolarsResult<Vec<i64>> {
+/// Text as dense ranks ordered by `(prefix(value), value)`, nulls 0, and the number of
+/// distinct values. Each row is looked up by its 16-byte view (which holds a string of up to
+/// 12 bytes whole), so short labels are neither hashed as text nor compared byte by byte.
+fn text_ranks(text: &StringChunked, prefix: impl Fn(&str) -> u8) -> (Vec<u32>, u32) {
+    const NULL: u32 = u32::MAX;
+    let mut ids: Vec<u32> = Vec::with_capacity(text.len());
+    let mut short: FastMap<u128, u32> = FastMap::default();
+    let mut long: FastMap<&str, u32> = FastMap::default();
+    let mut values: Vec<&str> = Vec::new();
+    for array in text.downcast_iter() {
+        let views = array.views();
+        for (i, view) in views.iter().enumerate() {
+            if !array.is_valid(i) {
+                ids.push(NULL);
+                continue;
+            }
+            // SAFETY: `i` is within the array.
+            let value = || unsafe { array.value_unchecked(i) };
+            let next = values.len() as u32;
+            let id = if view.length <= View::MAX_INLINE_SIZE {
+                *short.entry(view.as_u128()).or_insert(next)
+            } else {
+                *long.entry(value()).or_insert(next)
+            };
+            if id == next {
+                values.push(value());
+            }
+            ids.push(id);
+        }
+    }
+    // Equal strings stored two ways (inline views padded differently) share a rank.
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_unstable_by_key(|&i| (prefix(values[i]), values[i]));
+    let mut rank_of = vec![0u32; values.len()];
+    let mut rank = 0;
+    let mut previous: Option<&str> = None;
+    for i in order {
+        if previous != Some(values[i]) {
+            rank += 1;
+            previous = Some(values[i]);
+        }
+        rank_of[i] = rank;
+    }
+    let ranks = ids
+        .into_iter()
+        .map(|id| if id == NULL { 0 } else { rank_of[id as usize] })
+        .collect();
+    (ranks, rank)
+}
+
+/// Packs each row's ranks, left to right, into 64-bit words that compare as the ranks do.
+fn pack(keys: &[(Vec<u32>, u32)], height: usize) -> Vec<Vec<u64>> {
+    let mut words: Vec<Vec<u64>> = Vec::new();
+    let mut free = 0u32;
+    for (ranks, cardinality) in keys {
+        // Ranks run from 0 (null) to the cardinality.
+        let bits = 32 - cardinality.leading_zeros();
+        if bits == 0 {
+            continue;
+        }
+        if bits > free {
+            words.push(vec![0; height]);
+            free = 64;
+        }
+        free -= bits;
+        let word = words.last_mut().expect("pushed above");
+        for (w, r) in word.iter_mut().zip(ranks) {
+            *w |= u64::from(*r) << free;
+        }
+    }
+    words
+}
+
+/// A column as dense ranks ordered like its values (text lexically, nulls 0), and the
+/// number of distinct values.
+fn dense_ranks(column: &Column) -> PolarsResult<(Vec<u32>, u32)> {
     let dtype = column.dtype();
-    Ok(
-        if matches!(
-            dtype,
-            DataType::String | DataType::Enum(..) | DataType::Categorical(..)
-        ) {
-            let text = column.cast(&DataType::String)?;
-            let values: Vec<Option<&str>> = text.str()?.iter().collect();
-            let mut distinct: Vec<&str> = values.iter().flatten().copied().collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            let rank: std::collections::HashMap<&str, i64, foldhash::fast::FixedState> = distinct
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (*v, i as i64 + 1))
-                .collect();
-            values.iter().map(|v| v.map_or(0, |v| rank[v])).collect()
-        } else if dtype.is_bool() {
-            column
-                .bool()?
-                .iter()
-                .map(|v| v.map_or(0, |b| 1 + i64::from(b)))
-                .collect()
-        } else {
-            let ints = column.cast(&DataType::Int64)?;
-            ints.i64()?.iter().map(|v| v.unwrap_or(i64::MIN)).collect()
-        },
-    )
+    if matches!(dtype, DataType::Enum(..) | DataType::Categorical(..)) {
+        // Rank the few categories present once, then map each row's code.
+        let distinct = column.unique()?;
+        let codes = distinct.to_physical_repr().cast(&DataType::UInt32)?;
+        let text = distinct.cast(&DataType::String)?;
+        let mut present: Vec<(&str, u32)> = text
+            .str()?
+            .iter()
+            .zip(codes.u32()?.iter())
+            .filter_map(|(t, c)| Some((t?, c?)))
+            .collect();
+        present.sort_unstable();
+        let size = present
+            .iter()
+            .map(|(_, c)| *c as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut rank = vec![0u32; size];
+        for (i, (_, c)) in present.iter().enumerate() {
+            rank[*c as usize] = i as u32 + 1;
+        }
+        let rows = column.to_physical_repr().cast(&DataType::UInt32)?;
+        let ranks = rows
+            .u32()?
+            .iter()
+            .map(|c| c.map_or(0, |c| rank[c as usize]))
+            .collect();
+        return Ok((ranks, present.len() as u32));
+    }
+    if dtype == &DataType::String {
+        return Ok(text_ranks(column.str()?, |_| 0));
+    }
+    let values: Vec<Option<i64>> = if dtype.is_bool() {
+        column.bool()?.iter().map(|v| v.map(i64::from)).collect()
+    } else {
+        let ints = column.cast(&DataType::Int64)?;
+        ints.i64()?.iter().collect()
+    };
+    // Counts are many-valued, so they are ranked by their offset from the smallest (dense
+    // enough to pack, and no search per row) unless they span too wide a range.
+    let (low, high) = values
+        .iter()
+        .flatten()
+        .fold((i64::MAX, i64::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
+    if low > high {
+        return Ok((vec![0; values.len()], 0));
+    }
+    if let Some(span) = high
+        .checked_sub(low)
+        .filter(|s| *s < i64::from(u32::MAX - 1))
+    {
+        let ranks = values
+            .iter()
+            .map(|v| v.map_or(0, |v| (v - low) as u32 + 1))
+            .collect();
+        return Ok((ranks, span as u32 + 1));
+    }
+    let mut distinct: Vec<i64> = values.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let ranks = values
+        .iter()
+        .map(|v| v.map_or(0, |v| distinct.partition_point(|d| *d < v) as u32 + 1))
+        .collect();
+    Ok((ranks, distinct.len() as u32))
 }
 
 /// Runs one query. Its common table expressions are run one at a time, each result kept and
@@ -438,9 +589,10 @@ pub fn build(
             }
             continue;
         }
-        let mut df = df;
+        let clock = std::time::Instant::now();
+        let mut df = sort_deterministically(df, |a| places.kind_order(a)).map_err(failed)?;
         let described = places.decorate(&mut df).map_err(failed)?;
-        let mut df = sort_deterministically(df).map_err(failed)?;
+        tracing::debug!(query = %q.name, elapsed = ?clock.elapsed(), "sorted and areas described");
         if q.name == areas::LOCATION_COVERAGE {
             places.learn_location_coverage(&df).map_err(failed)?;
         }
@@ -650,4 +802,116 @@ fn every_contract_built(built: &[String], folder: &std::path::Path) -> Result<()
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One row's sort key read straight from the values: `(kind, area)`, then each column,
+    /// nulls first, text lexically; the reference the packed sort must agree with.
+    type Key = (
+        u8,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<bool>,
+        Option<String>,
+    );
+
+    /// A generated row: an index into `AREAS`, a period, a count, a flag and a label.
+    type Generated = (
+        Option<usize>,
+        Option<String>,
+        Option<i64>,
+        Option<bool>,
+        Option<String>,
+    );
+
+    fn frame(rows: &[Generated]) -> DataFrame {
+        let area: Vec<Option<&str>> = rows.iter().map(|r| r.0.map(|i| AREAS[i])).collect();
+        df!(
+            "area" => area,
+            "period" => rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+            "n" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "flag" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            "ratio" => rows.iter().map(|r| r.2.map(|n| n as f64 / 7.0)).collect::<Vec<_>>(),
+            "label" => rows.iter().map(|r| r.4.clone()).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    }
+
+    const AREAS: [&str; 4] = ["met", "E09000033", "england-and-wales", "nowhere"];
+
+    fn kind(a: &str) -> u8 {
+        match a {
+            "england-and-wales" => 1,
+            "met" => 2,
+            "E09000033" => 3,
+            _ => 0,
+        }
+    }
+
+    fn keys(df: &DataFrame) -> Vec<Key> {
+        let text = |c: &str| -> Vec<Option<String>> {
+            df.column(c)
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|v| v.map(str::to_owned))
+                .collect()
+        };
+        let (area, period, label) = (text("area"), text("period"), text("label"));
+        let n: Vec<Option<i64>> = df.column("n").unwrap().i64().unwrap().iter().collect();
+        let flag: Vec<Option<bool>> = df.column("flag").unwrap().bool().unwrap().iter().collect();
+        (0..df.height())
+            .map(|i| {
+                (
+                    area[i].as_deref().map_or(0, kind),
+                    area[i].clone(),
+                    period[i].clone(),
+                    n[i],
+                    flag[i],
+                    label[i].clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn label() -> impl Strategy<Value = Option<String>> {
+        // Short labels sit inline in their views, long ones in a buffer: both are ranked.
+        prop::option::of(prop_oneof![
+            "[a-c]{0,3}",
+            "[a-c]{13,15}",
+            Just("financial_year".to_owned()),
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn packed_sort_orders_rows_as_comparing_them_would(
+            rows in prop::collection::vec(
+                (
+                    prop::option::of(0..AREAS.len()),
+                    label(),
+                    prop::option::of(prop_oneof![-3i64..3, Just(i64::MIN + 1), Just(i64::MAX)]),
+                    prop::option::of(any::<bool>()),
+                    label(),
+                ),
+                0..60,
+            )
+        ) {
+            let df = frame(&rows);
+            let mut expected = keys(&df);
+            expected.sort();
+            let sorted = sort_deterministically(df, kind).unwrap();
+            prop_assert_eq!(keys(&sorted), expected);
+            // The floating-point column travels with its row.
+            let n: Vec<Option<i64>> = sorted.column("n").unwrap().i64().unwrap().iter().collect();
+            let ratio: Vec<Option<f64>> = sorted.column("ratio").unwrap().f64().unwrap().iter().collect();
+            prop_assert_eq!(ratio, n.iter().map(|n| n.map(|n| n as f64 / 7.0)).collect::<Vec<_>>());
+        }
+    }
 }

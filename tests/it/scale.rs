@@ -121,6 +121,156 @@ fn the_generator_is_deterministic() {
     );
 }
 
+/// Gives the first file of the first month a new modification time, its bytes unchanged.
+fn touch_one(data: &Path) {
+    let mut months: Vec<_> = std::fs::read_dir(data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    months.sort();
+    let mut files: Vec<_> = std::fs::read_dir(&months[0])
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let f = std::fs::File::options()
+        .append(true)
+        .open(&files[0])
+        .unwrap();
+    let later = std::fs::metadata(&files[0]).unwrap().modified().unwrap()
+        + std::time::Duration::from_secs(10);
+    f.set_modified(later).unwrap();
+}
+
+/// Every table file of two outputs, byte for byte, but `revisions` (an output's own history).
+fn assert_same_tables(a: &Path, b: &Path, what: &str) {
+    let mut compared = 0;
+    for entry in std::fs::read_dir(a.join("tables")).unwrap() {
+        let name = entry.unwrap().file_name();
+        if name == "revisions.parquet" {
+            continue;
+        }
+        let x = std::fs::read(a.join("tables").join(&name)).unwrap();
+        let y = std::fs::read(b.join("tables").join(&name)).unwrap();
+        assert!(x == y, "{name:?} differs: {what}");
+        compared += 1;
+    }
+    assert!(compared >= 10, "{compared} tables compared");
+}
+
+fn summary(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// A rerun with nothing new leaves the output standing (not even rewritten) and says so;
+/// anything that could change a table (a file touched, an option, the output itself
+/// altered) makes the run whole again, with the same tables where the data are the same.
+#[test]
+fn a_rerun_with_nothing_new_leaves_the_output_standing() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    synth(&data, "3000", "13");
+    let out = dir.path().join("out");
+    let json = dir.path().join("summary.json");
+    let run = |extra: &[&str], code: i32| {
+        let mut a = vec![
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-charts",
+            "--summary-json",
+            json.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        run_ok(&root(), &a, code);
+        summary(&json)
+    };
+    let first = run(&[], 0);
+    assert_eq!(first["run"]["unchanged"], false);
+    let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+    let published = std::fs::metadata(out.join("tables/rates.parquet"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let snapshot = dir.path().join("snapshot");
+    std::fs::create_dir_all(snapshot.join("tables")).unwrap();
+    for e in std::fs::read_dir(out.join("tables")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), snapshot.join("tables").join(e.file_name())).unwrap();
+    }
+
+    // Nothing new (and a threshold, which changes no table, given): the output stands.
+    let again = run(&["--max-reject-share", "0.5"], 0);
+    assert_eq!(again["run"]["unchanged"], true);
+    assert_eq!(again["run"]["rows_read"], first["run"]["rows_read"]);
+    assert_eq!(again["run"]["tables"], first["run"]["tables"]);
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
+    assert_eq!(
+        std::fs::metadata(out.join("tables/rates.parquet"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        published,
+        "the standing output was not rewritten"
+    );
+    // The thresholds still judge it: Greater Manchester has no data for the last month.
+    let judged = run(&["--require-latest-month"], 1);
+    assert_eq!(judged["run"]["unchanged"], true);
+
+    // A file touched: the run is whole again (parsing from the cache), tables the same.
+    touch_one(&data);
+    let touched = run(&[], 0);
+    assert_eq!(touched["run"]["unchanged"], false);
+    assert_same_tables(&out, &snapshot, "after a file was touched");
+    assert_eq!(run(&[], 0)["run"]["unchanged"], true);
+
+    // An option that changes the tables.
+    let other = run(&["--reference", "Black"], 0);
+    assert_eq!(other["run"]["unchanged"], false);
+    assert_eq!(run(&["--reference", "Black"], 0)["run"]["unchanged"], true);
+
+    // A table removed from the output: built again.
+    std::fs::remove_file(out.join("tables/rates.parquet")).unwrap();
+    let rebuilt = run(&["--reference", "Black"], 0);
+    assert_eq!(rebuilt["run"]["unchanged"], false);
+    assert!(out.join("tables/rates.parquet").is_file());
+
+    // Without the cache there is no record to stand on.
+    assert_eq!(run(&["--no-cache"], 0)["run"]["unchanged"], false);
+    assert_eq!(run(&["--no-cache"], 0)["run"]["unchanged"], false);
+    assert_same_tables(&out, &snapshot, "a run without the cache");
+}
+
+/// A month taken out of the data after the cache was filled: the run from the cache has the
+/// same tables as a cold run over what is left.
+#[test]
+fn a_removed_month_leaves_the_tables_of_a_cold_run() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    synth(&data, "3000", "14");
+    let cached = dir.path().join("cached");
+    let cold = dir.path().join("cold");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut a = vec![data.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"];
+        a.extend_from_slice(extra);
+        run_ok(&root(), &a, 0);
+    };
+    run(&cached, &[]);
+    std::fs::remove_dir_all(data.join("2019-03")).unwrap();
+    run(&cached, &[]);
+    run(&cold, &["--no-cache"]);
+    let coverage = table(&cached, "coverage");
+    let march = select(&coverage, &[("month", "2019-03")]);
+    assert!(
+        strings(&march, "status")
+            .iter()
+            .all(|s| s.as_deref() == Some("missing")),
+        "the removed month is missing, not zero"
+    );
+    assert_same_tables(&cached, &cold, "after a month was removed");
+}
+
 #[test]
 fn a_run_from_the_cache_is_byte_identical_to_a_cold_run() {
     let dir = tempdir();
@@ -137,11 +287,19 @@ fn a_run_from_the_cache_is_byte_identical_to_a_cold_run() {
         ]
     };
     // First run fills the cache, the second reads from it; a third, with no cache, parses all.
-    for (out, extra, code) in [
+    // Before the second, one file is touched (same bytes, new time) so the run does not stand
+    // on the first's output but parses, from the cache.
+    for (i, (out, extra, code)) in [
         (&cached, None, 0),
         (&cached, None, 0),
         (&cold, Some("--no-cache"), 0),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i == 1 {
+            touch_one(&data);
+        }
         let mut a = args(out);
         a.extend(extra.map(str::to_owned));
         let refs: Vec<&str> = a.iter().map(String::as_str).collect();

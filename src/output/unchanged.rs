@@ -1,0 +1,140 @@
+//! A rerun with nothing new. When every file a run would read looks as it did for the run
+//! that made the published output (same size and modification time, the rule the parse
+//! cache's stat index already applies), with the same options, working folder and program,
+//! the run would make that output again byte for byte: it says so, leaves the output
+//! standing and reports the earlier run's summary, marked `unchanged`.
+//!
+//! The record lives in the cache folder (a run with `--no-cache` always runs whole), and
+//! names the output it describes and that output's `finished_at`, so an output replaced or
+//! removed since is built again.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::pipeline::RunSummary;
+
+const RECORD: &str = "last-run.json";
+
+/// What the last successful run read and made.
+#[derive(Serialize, Deserialize)]
+struct Record {
+    fingerprint: String,
+    out: PathBuf,
+    finished_at: String,
+    summary: RunSummary,
+}
+
+/// What a run depends on: the program, the working folder, the options (`options`, the
+/// merged command line and settings file as the run records them) and how every file it
+/// would read looks on disk (`files`: inputs, queries and reference files; folders are
+/// walked).
+pub fn fingerprint(options: &str, files: &[PathBuf]) -> String {
+    let mut h = Sha256::new();
+    h.update(crate::VERSION.as_bytes());
+    let mut seen: Vec<(PathBuf, String)> = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        seen.push((exe.clone(), stamp(&exe)));
+    }
+    h.update(b"\0cwd\0");
+    if let Ok(cwd) = std::env::current_dir() {
+        h.update(cwd.to_string_lossy().as_bytes());
+    }
+    h.update(b"\0options\0");
+    h.update(options.as_bytes());
+    for f in files {
+        walk(f, &mut seen);
+    }
+    seen.sort();
+    seen.dedup();
+    for (path, stamp) in &seen {
+        h.update(b"\0file\0");
+        h.update(path.to_string_lossy().as_bytes());
+        h.update(b"\0");
+        h.update(stamp.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Size and modification time, or `missing`.
+fn stamp(path: &Path) -> String {
+    std::fs::metadata(path)
+        .ok()
+        .and_then(|m| {
+            let modified = m
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?;
+            Some(format!("{} {}", m.len(), modified.as_nanos()))
+        })
+        .unwrap_or_else(|| "missing".to_owned())
+}
+
+fn walk(path: &Path, seen: &mut Vec<(PathBuf, String)>) {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    match std::fs::read_dir(&path) {
+        Ok(entries) => {
+            // A folder's own stamp changes when a file is added, removed or renamed in it.
+            seen.push((path.clone(), stamp(&path)));
+            for e in entries.flatten() {
+                walk(&e.path(), seen);
+            }
+        }
+        Err(_) => seen.push((path.clone(), stamp(&path))),
+    }
+}
+
+/// The earlier run's summary, if it had this fingerprint and its output is still the one
+/// it published (the manifest's `finished_at`, and every table file present).
+pub fn previous(cache: &Path, out: &Path, fingerprint: &str) -> Option<RunSummary> {
+    let record: Record = serde_json::from_slice(&std::fs::read(cache.join(RECORD)).ok()?).ok()?;
+    if record.fingerprint != fingerprint || record.out != absolute(out) {
+        return None;
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).ok()?).ok()?;
+    if manifest.get("finished_at")?.as_str()? != record.finished_at {
+        return None;
+    }
+    let tables = manifest.get("tables")?.as_array()?;
+    let all_there = tables.iter().all(|t| {
+        t.get("path")
+            .and_then(|p| p.as_str())
+            .is_some_and(|p| out.join(p).is_file())
+    });
+    all_there.then_some(record.summary)
+}
+
+/// Records a successful run; a failure to record only costs the next run its shortcut.
+pub fn record(cache: &Path, out: &Path, fingerprint: &str, summary: &RunSummary) {
+    let finished_at = std::fs::read(out.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|m| Some(m.get("finished_at")?.as_str()?.to_owned()));
+    let Some(finished_at) = finished_at else {
+        return;
+    };
+    let record = Record {
+        fingerprint: fingerprint.to_owned(),
+        out: absolute(out),
+        finished_at,
+        summary: summary.clone(),
+    };
+    let written = serde_json::to_vec_pretty(&record)
+        .map_err(std::io::Error::other)
+        .and_then(|b| {
+            std::fs::create_dir_all(cache)?;
+            let tmp = cache.join(format!("{RECORD}.{}.tmp", std::process::id()));
+            std::fs::write(&tmp, b)?;
+            std::fs::rename(&tmp, cache.join(RECORD))
+        });
+    if let Err(e) = written {
+        tracing::debug!("could not record the run for the next one: {e}");
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
