@@ -729,14 +729,18 @@ fn unknown_ethnicity_flags(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Ve
 /// `high_not_stated` for a share table's ratios: the area and period's not-stated share of
 /// person searches, from the cube (null where it is not known).
 fn share_not_stated(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> {
-    let area = strings(df, "area")?;
-    let period = strings(df, "period")?;
+    let (area, period) = (text(df, "area")?, text(df, "period")?);
     let limit = areas.not_stated_limit;
-    let values: Vec<Option<bool>> = (0..df.height())
-        .map(|i| {
-            let key = (area[i].clone()?, period[i].clone()?);
-            areas.not_stated.get(&key).map(|s| *s > limit)
-        })
+    let mut by_key = per_area_period(|a, p| {
+        areas
+            .not_stated
+            .get(&(a.to_owned(), p.to_owned()))
+            .map(|s| *s > limit)
+    });
+    let values: Vec<Option<bool>> = area
+        .iter()
+        .zip(period.iter())
+        .map(|k| by_key(k).flatten())
         .collect();
     Ok(vec![(
         Column::new("high_not_stated".into(), values),
@@ -776,9 +780,9 @@ fn share_ratio(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> 
     let (rk, rn) = (counts(df, "reference_n")?, counts(df, "reference_total")?);
     // The reference group against itself is no comparison: its ratio is left null.
     let itself: Vec<bool> = if has(df, &["ethnicity"]) {
-        strings(df, "ethnicity")?
+        text(df, "ethnicity")?
             .iter()
-            .map(|e| e.as_deref() == Some(areas.reference.as_str()))
+            .map(|e| e == Some(areas.reference.as_str()))
             .collect()
     } else {
         vec![false; height]
@@ -836,10 +840,10 @@ fn small_denominator(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>
 }
 
 fn area_flags(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> {
-    let area = strings(df, "area")?;
+    let area = text(df, "area")?;
     let is_in = |list: &[String]| -> Vec<bool> {
         area.iter()
-            .map(|a| a.as_ref().is_some_and(|a| list.contains(a)))
+            .map(|a| a.is_some_and(|a| list.iter().any(|l| l == a)))
             .collect()
     };
     Ok(vec![
@@ -967,26 +971,25 @@ fn diversion_change(df: &DataFrame, _: &AreaFlags) -> PolarsResult<Vec<Derived>>
 }
 
 fn suspect_months(df: &DataFrame, areas: &AreaFlags) -> PolarsResult<Vec<Derived>> {
-    let area = strings(df, "area")?;
-    let period = strings(df, "period")?;
+    let (area, period) = (text(df, "area")?, text(df, "period")?);
     let previous = has(df, &["previous_period"])
-        .then(|| strings(df, "previous_period"))
+        .then(|| text(df, "previous_period"))
         .transpose()?;
-    let count = |a: &Option<String>, p: &Option<String>| -> u32 {
-        match (a, p) {
-            (Some(a), Some(p)) => areas
-                .suspect_months
-                .get(&(a.clone(), p.clone()))
-                .copied()
-                .unwrap_or(0),
-            _ => 0,
-        }
-    };
-    let values: Vec<u32> = (0..df.height())
-        .map(|i| {
-            count(&area[i], &period[i]) + previous.as_ref().map_or(0, |p| count(&area[i], &p[i]))
-        })
-        .collect();
+    let mut count = per_area_period(|a, p| {
+        areas
+            .suspect_months
+            .get(&(a.to_owned(), p.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    });
+    let mut values: Vec<u32> = Vec::with_capacity(df.height());
+    let mut before = previous.as_ref().map(|p| p.iter());
+    for (a, p) in area.iter().zip(period.iter()) {
+        let then = before.as_mut().and_then(|b| b.next().flatten());
+        values.push(
+            count((a, p)).unwrap_or(0) + then.map_or(0, |then| count((a, Some(then))).unwrap_or(0)),
+        );
+    }
     Ok(vec![(
         Column::new("suspect_months".into(), values),
         "Force-months in the period (and, for a change, in the period compared with) that the coverage table flags `partial_suspected` or `spike_suspected`; 0 when none. They are counted as published: read a figure with any as possibly distorted.".to_owned(),
@@ -1081,6 +1084,24 @@ fn counts(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<u64>>> {
 fn floats(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
     let c = df.column(name)?.cast(&DataType::Float64)?;
     Ok(c.f64()?.iter().collect())
+}
+
+/// A text column, borrowed row by row (no string copied per row).
+fn text(df: &DataFrame, name: &str) -> PolarsResult<StringChunked> {
+    Ok(df.column(name)?.cast(&DataType::String)?.str()?.clone())
+}
+
+/// `f` of each distinct (area, period) pair, computed once: tables have millions of rows but
+/// some tens of thousands of pairs. `None` where either is null.
+fn per_area_period<'a, V: Copy>(
+    f: impl Fn(&str, &str) -> V,
+) -> impl FnMut((Option<&'a str>, Option<&'a str>)) -> Option<V> {
+    let mut seen: std::collections::HashMap<(&'a str, &'a str), V, foldhash::fast::FixedState> =
+        Default::default();
+    move |(a, p)| {
+        let (a, p) = (a?, p?);
+        Some(*seen.entry((a, p)).or_insert_with(|| f(a, p)))
+    }
 }
 
 fn strings(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
