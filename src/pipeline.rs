@@ -297,7 +297,13 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         h.apply();
     }
     if let (Some(cache), Some(fingerprint)) = (&cfg.input.cache, &fingerprint) {
-        unchanged::record(cache, &cfg.out, fingerprint, &summary);
+        unchanged::record(
+            cache,
+            &cfg.out,
+            fingerprint,
+            &manifest.finished_at,
+            &summary,
+        );
     }
     info!(
         rows_read = summary.rows_read,

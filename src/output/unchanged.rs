@@ -44,7 +44,11 @@ pub fn fingerprint(options: &str, files: &[PathBuf]) -> String {
     h.update(b"\0options\0");
     h.update(options.as_bytes());
     for f in files {
-        walk(f, &mut seen);
+        // Once at the top: what lies below a canonical folder is named canonically too.
+        walk(
+            &std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()),
+            &mut seen,
+        );
     }
     seen.sort();
     seen.dedup();
@@ -73,16 +77,12 @@ fn stamp(path: &Path) -> String {
 }
 
 fn walk(path: &Path, seen: &mut Vec<(PathBuf, String)>) {
-    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    match std::fs::read_dir(&path) {
-        Ok(entries) => {
-            // A folder's own stamp changes when a file is added, removed or renamed in it.
-            seen.push((path.clone(), stamp(&path)));
-            for e in entries.flatten() {
-                walk(&e.path(), seen);
-            }
+    // A folder's own stamp changes when a file is added, removed or renamed in it.
+    seen.push((path.to_path_buf(), stamp(path)));
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            walk(&e.path(), seen);
         }
-        Err(_) => seen.push((path.clone(), stamp(&path))),
     }
 }
 
@@ -107,19 +107,19 @@ pub fn previous(cache: &Path, out: &Path, fingerprint: &str) -> Option<RunSummar
     all_there.then_some(record.summary)
 }
 
-/// Records a successful run; a failure to record only costs the next run its shortcut.
-pub fn record(cache: &Path, out: &Path, fingerprint: &str, summary: &RunSummary) {
-    let finished_at = std::fs::read(out.join("manifest.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|m| Some(m.get("finished_at")?.as_str()?.to_owned()));
-    let Some(finished_at) = finished_at else {
-        return;
-    };
+/// Records a successful run (`finished_at` as its manifest gives it); a failure to record
+/// only costs the next run its shortcut.
+pub fn record(
+    cache: &Path,
+    out: &Path,
+    fingerprint: &str,
+    finished_at: &str,
+    summary: &RunSummary,
+) {
     let record = Record {
         fingerprint: fingerprint.to_owned(),
         out: absolute(out),
-        finished_at,
+        finished_at: finished_at.to_owned(),
         summary: summary.clone(),
     };
     let written = serde_json::to_vec_pretty(&record)
