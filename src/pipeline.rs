@@ -4,12 +4,11 @@
 //! tables (the SQL in `queries/`, checked against their contracts) → output (Parquet, CSV
 //! twins) → present (figures, charts, report) → manifest and publish.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use polars::prelude::DataFrame;
-use rayon::prelude::*;
 use tracing::{debug, info};
 
 use crate::error::{Error, Result};
@@ -270,7 +269,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         &mut accounts.summary.clear_changes,
     )?;
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "aggregate tables built and written");
-    if let Some(mut aggregates) = aggregates {
+    if let Some(aggregates) = aggregates {
         let presented = Presented {
             synthetic: accounts.synthetic,
             extracts: &accounts.extract_names,
@@ -279,7 +278,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         };
         accounts.summary.charts = present(
             cfg,
-            &mut aggregates,
+            aggregates,
             &normalised.coverage,
             &presented,
             &written,
@@ -559,10 +558,16 @@ fn build_tables(
             Ok::<_, Error>((meta, path, df.height()))
         });
         let (send, receive) = std::sync::mpsc::sync_channel::<tables::Table>(1);
+        // The CSV twins (for spreadsheet users of the report) are written here too, while the
+        // next query runs, rather than all at once after the last.
+        let twins = cfg.charts;
         let tables_writer = scope.spawn(move || {
             let mut done = Vec::new();
             for mut table in receive {
                 let path = write::parquet(&mut table.df, dir, &table.meta)?;
+                if twins {
+                    write::csv(&mut table.df, dir, &table.meta.name)?;
+                }
                 done.push((table.meta, path, table.df.height()));
             }
             Ok::<_, Error>(done)
@@ -574,9 +579,11 @@ fn build_tables(
             if table.meta.name == "changes" {
                 *changes = clear_changes(&table.df)?;
             }
-            // Kept only for the charts and the report (a clone shares the columns).
+            // Kept only for the charts and the report (a clone shares the columns), and only
+            // the rows they read.
             if cfg.charts {
-                by_name.insert(table.meta.name.clone(), table.df.clone());
+                let kept = figures::keep(&table.meta.name, table.df.clone())?;
+                by_name.insert(table.meta.name.clone(), kept);
             }
             // A writer that stopped has an error of its own, reported first below.
             send.send(table)
@@ -635,54 +642,52 @@ struct Presented<'a> {
 /// Returns the number of charts drawn.
 fn present(
     cfg: &RunConfig,
-    aggregates: &mut HashMap<String, DataFrame>,
+    aggregates: HashMap<String, DataFrame>,
     coverage: &DataFrame,
     inputs: &Presented,
     written: &Written,
     out: &Path,
 ) -> Result<usize> {
-    let tables_dir = out.join("tables");
-    // For spreadsheet users of the report.
-    let csv: Vec<Result<PathBuf>> = aggregates
-        .par_iter_mut()
-        .map(|(name, df)| write::csv(df, &tables_dir, name))
-        .collect();
-    for written in csv {
-        written?;
-    }
-    let figures = figures::figures(&figures::Inputs {
-        tables: aggregates,
-        queries: &cfg.queries,
-        coverage,
-        reference: cfg.tables.reference.as_str(),
-        census: &cfg.tables.population.vintage,
-        merge_city_into_met: cfg.tables.merge_city_into_met,
-        synthetic: inputs.synthetic,
-        extracts: inputs.extracts.to_vec(),
-        grounds_categories: cfg
-            .tables
-            .grounds
-            .names()
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        districts: cfg.tables.geography.is_some() && cfg.tables.population.by_lad.is_some(),
-        revisions: inputs.revisions,
-        previous_published: inputs.previous_published,
-        residents: cfg
-            .tables
-            .forces
-            .iter()
-            .filter_map(|f| {
-                let r = cfg.tables.population.residents(f.pfa_code?)?;
-                Some((f.id.to_owned(), r.total))
-            })
-            .collect(),
-    })?;
+    let clock = std::time::Instant::now();
+    // Each aggregate table has its CSV twin, written beside its Parquet file.
+    let twins: BTreeSet<String> = aggregates.keys().cloned().collect();
+    let figures = figures::figures(
+        &figures::Inputs {
+            queries: &cfg.queries,
+            coverage,
+            reference: cfg.tables.reference.as_str(),
+            census: &cfg.tables.population.vintage,
+            merge_city_into_met: cfg.tables.merge_city_into_met,
+            synthetic: inputs.synthetic,
+            extracts: inputs.extracts.to_vec(),
+            grounds_categories: cfg
+                .tables
+                .grounds
+                .names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            districts: cfg.tables.geography.is_some() && cfg.tables.population.by_lad.is_some(),
+            revisions: inputs.revisions,
+            previous_published: inputs.previous_published,
+            residents: cfg
+                .tables
+                .forces
+                .iter()
+                .filter_map(|f| {
+                    let r = cfg.tables.population.residents(f.pfa_code?)?;
+                    Some((f.id.to_owned(), r.total))
+                })
+                .collect(),
+        },
+        aggregates,
+    )?;
     let layer = cfg.tables.geography.as_deref().map(charts::maps::Layer::of);
     let planned = charts::plan(&figures, layer.as_ref());
+    debug!(elapsed = ?clock.elapsed(), charts = planned.len(), "figures read and charts planned");
+    let clock = std::time::Instant::now();
     let rendered = charts::render_all(&planned, out)?;
-    debug!(charts = rendered.len(), "charts drawn");
+    debug!(elapsed = ?clock.elapsed(), charts = rendered.len(), "charts drawn");
     let links: Vec<report::TableLink> = written
         .entries
         .iter()
@@ -690,8 +695,8 @@ fn present(
             name: t.name.clone(),
             rows: t.rows,
             parquet: t.path.clone(),
-            csv: aggregates
-                .contains_key(&t.name)
+            csv: twins
+                .contains(&t.name)
                 .then(|| format!("tables/{}.csv", t.name)),
         })
         .collect();

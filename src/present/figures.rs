@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use polars::prelude::DataFrame;
+use polars::prelude::{ChunkCompareEq, DataFrame, DataType};
 
 use crate::error::{Error, Result};
 use crate::present::over_time::{self, OverTime, RevisedMonth};
@@ -480,16 +480,21 @@ struct Views {
 
 /// A table's rows, read into its contract's struct (the contract was checked when the table
 /// was built); a table no query made is an error naming it.
-fn rows_of<T: Row>(tables: &HashMap<String, DataFrame>, queries: &Path) -> Result<Vec<T>> {
+///
+/// The table is taken out of `tables` and let go once read: holding every table beside every
+/// row read from it would double what the charts stage needs.
+fn rows_of<T: Row>(tables: &mut HashMap<String, DataFrame>, queries: &Path) -> Result<Vec<T>> {
     let contract = &T::CONTRACT;
     let file = queries.join(format!("{}.sql", contract.table));
-    let df = tables.get(contract.table).ok_or_else(|| Error::Contract {
-        file: file.display().to_string(),
-        table: contract.table.to_owned(),
-        column: contract.columns[0].0.to_owned(),
-        problem: "the table was not built (no query makes it)".to_owned(),
-    })?;
-    T::read(df)
+    let df = tables
+        .remove(contract.table)
+        .ok_or_else(|| Error::Contract {
+            file: file.display().to_string(),
+            table: contract.table.to_owned(),
+            column: contract.columns[0].0.to_owned(),
+            problem: "the table was not built (no query makes it)".to_owned(),
+        })?;
+    T::read(&df)
 }
 
 /// The rows over every power (`power` `all`). The figures, charts and report are about all
@@ -498,15 +503,58 @@ fn rows_of<T: Row>(tables: &HashMap<String, DataFrame>, queries: &Path) -> Resul
 /// Returns them first, then the rows of one power or combined group, which the figures by
 /// power read.
 fn every_power<T>(rows: Vec<T>, power: impl Fn(&T) -> &str) -> (Vec<T>, Vec<T>) {
-    rows.into_iter().partition(|r| power(r) == "all")
+    let all = rows.iter().filter(|r| power(r) == "all").count();
+    let (mut every, mut one) = (
+        Vec::with_capacity(all),
+        Vec::with_capacity(rows.len() - all),
+    );
+    for r in rows {
+        if power(&r) == "all" {
+            every.push(r);
+        } else {
+            one.push(r);
+        }
+    }
+    (every, one)
+}
+
+const YEAR: (&str, &str) = ("period_type", "financial_year");
+
+/// The slice of each table the figures read, as text columns and the value each must hold:
+/// outcomes, find rates and diversion are read for the headline financial year only
+/// (`splits`, `shares`, `area_figures`), outcomes over every power and diversion for drug
+/// searches at every age; composition for the recording of age (`age_recording`), everyone,
+/// by year. Sliced before they are read (and, in a run, as each table is built), the
+/// millions of rows they never look at cost neither time nor memory.
+fn slice(table: &str) -> &'static [(&'static str, &'static str)] {
+    match table {
+        "outcomes" => &[YEAR, ("power", "all")],
+        "find_rates" => &[YEAR],
+        "diversion" => &[YEAR, ("search_group", "drugs"), ("age_range", "all")],
+        "composition" => &[YEAR, ("ethnicity", "All"), ("sex", "all")],
+        _ => &[],
+    }
+}
+
+/// The rows of `df` (the table `table`) the figures read; taking them again changes nothing.
+pub fn keep(table: &str, mut df: DataFrame) -> Result<DataFrame> {
+    for (column, value) in slice(table) {
+        df = df
+            .column(column)
+            .and_then(|c| c.cast(&DataType::String))
+            .and_then(|c| c.as_materialized_series().equal(*value))
+            .and_then(|wanted| df.filter(&wanted))
+            .map_err(|e| Error::Invariant(format!("{table}.{column}: {e}")))?;
+    }
+    Ok(df)
 }
 
 impl Views {
-    fn read(tables: &HashMap<String, DataFrame>, queries: &Path) -> Result<Views> {
+    fn read(tables: &mut HashMap<String, DataFrame>, queries: &Path) -> Result<Views> {
         let (rates, power_rates) = every_power(rows_of(tables, queries)?, |r: &RateRow| &r.power);
         let (disparity, power_disparity) =
             every_power(rows_of(tables, queries)?, |r: &DisparityRow| &r.power);
-        let (outcomes, _) = every_power(rows_of(tables, queries)?, |r: &OutcomeRow| &r.power);
+        let outcomes: Vec<OutcomeRow> = rows_of(tables, queries)?;
         let (find_rates, power_find) =
             every_power(rows_of(tables, queries)?, |r: &FindRateRow| &r.power);
         let age_rates: Vec<AgeRateRow> = rows_of(tables, queries)?;
@@ -617,8 +665,6 @@ fn headline(mut years: Vec<Period>, forces: u32) -> Option<Period> {
 }
 
 pub struct Inputs<'a> {
-    /// The aggregate tables by name, as built.
-    pub tables: &'a HashMap<String, DataFrame>,
     /// The folder of the SQL files, to name the file behind a broken contract.
     pub queries: &'a Path,
     pub coverage: &'a DataFrame,
@@ -638,9 +684,10 @@ pub struct Inputs<'a> {
     pub residents: BTreeMap<String, u64>,
 }
 
-/// The figures of every area, read from the tables through their contracts.
-pub fn figures(inp: &Inputs) -> Result<Figures> {
-    let v = Views::read(inp.tables, inp.queries)?;
+/// The figures of every area, read from the aggregate tables (by name, as built) through
+/// their contracts; each table is let go once read.
+pub fn figures(inp: &Inputs, mut tables: HashMap<String, DataFrame>) -> Result<Figures> {
+    let v = Views::read(&mut tables, inp.queries)?;
     let coverage_rows = CoverageRow::read(inp.coverage)?;
     let comparison = if inp.reference == "Black" {
         "White"
@@ -681,9 +728,9 @@ pub fn figures(inp: &Inputs) -> Result<Figures> {
     };
     areas.sort_by_key(|a| (rank(&a.area_type), a.name.clone()));
     let history = over_time::Tables::read(
-        rows_of(inp.tables, inp.queries)?,
+        rows_of(&mut tables, inp.queries)?,
         coverage_rows.clone(),
-        rows_of(inp.tables, inp.queries)?,
+        rows_of(&mut tables, inp.queries)?,
     );
     let mut territorial: Vec<&str> = coverage_rows
         .iter()
@@ -1397,4 +1444,39 @@ fn coverage_grid(coverage: &[CoverageRow]) -> Result<CoverageGrid> {
         forces,
         suspect,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    /// Slicing keeps exactly the rows whose columns hold every value asked for, whatever the
+    /// column's type, and slicing again keeps them all.
+    #[test]
+    fn a_table_is_sliced_to_the_rows_the_figures_read() {
+        let periods = [
+            "financial_year",
+            "month",
+            "financial_year",
+            "financial_year",
+        ];
+        let powers = ["all", "all", "cjpo_s60", "all"];
+        let n = [1u32, 2, 3, 4];
+        let df = df!("period_type" => periods, "power" => powers, "n" => n).unwrap();
+        let categorical = df
+            .clone()
+            .lazy()
+            .with_column(col("power").cast(DataType::from_categories(Categories::global())))
+            .collect()
+            .unwrap();
+        for table in [df, categorical] {
+            let kept = keep("outcomes", table).unwrap();
+            let n: Vec<u32> = kept["n"].u32().unwrap().into_no_null_iter().collect();
+            assert_eq!(n, [1, 4]);
+            assert_eq!(keep("outcomes", kept.clone()).unwrap(), kept);
+        }
+        let whole = df!("period_type" => periods, "n" => n).unwrap();
+        assert_eq!(keep("rates", whole.clone()).unwrap(), whole);
+    }
 }

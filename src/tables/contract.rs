@@ -143,21 +143,31 @@ pub mod read {
             .map_err(|e| invariant(table, name, e))
     }
 
-    /// Values of a column the contract says has no nulls.
+    /// Values of a column the contract says has no nulls, in a vector sized once: the tables
+    /// the figures read run to millions of rows, and growing by doubling would copy each
+    /// column several times over.
     fn present<T>(
         values: impl Iterator<Item = Option<T>>,
+        len: usize,
         table: &str,
         name: &str,
     ) -> Result<Vec<T>> {
-        values
-            .map(|v| v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null"))))
-            .collect()
+        let mut out = Vec::with_capacity(len);
+        for v in values {
+            out.push(v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null")))?);
+        }
+        Ok(out)
     }
 
     pub fn text(df: &DataFrame, table: &str, name: &str) -> Result<Vec<String>> {
         let column = cast(df, table, name, &DataType::String)?;
         let values = column.str().map_err(|e| invariant(table, name, e))?;
-        present(values.iter().map(|v| v.map(str::to_owned)), table, name)
+        present(
+            values.iter().map(|v| v.map(str::to_owned)),
+            df.height(),
+            table,
+            name,
+        )
     }
 
     pub fn optional_text(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<String>>> {
@@ -169,20 +179,31 @@ pub mod read {
     pub fn optional_count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<u64>>> {
         let column = cast(df, table, name, &DataType::Int64)?;
         let values = column.i64().map_err(|e| invariant(table, name, e))?;
-        values
-            .iter()
-            .map(|v| {
+        let mut out = Vec::with_capacity(df.height());
+        for v in values.iter() {
+            out.push(
                 v.map(|v| {
                     u64::try_from(v)
                         .map_err(|_| Error::Invariant(format!("{table}.{name} holds {v}")))
                 })
-                .transpose()
-            })
-            .collect()
+                .transpose()?,
+            );
+        }
+        Ok(out)
     }
 
     pub fn count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<u64>> {
-        present(optional_count(df, table, name)?.into_iter(), table, name)
+        let column = cast(df, table, name, &DataType::Int64)?;
+        let values = column.i64().map_err(|e| invariant(table, name, e))?;
+        let mut out = Vec::with_capacity(df.height());
+        for v in values.iter() {
+            let v = v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null")))?;
+            out.push(
+                u64::try_from(v)
+                    .map_err(|_| Error::Invariant(format!("{table}.{name} holds {v}")))?,
+            );
+        }
+        Ok(out)
     }
 
     pub fn number(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<f64>>> {
@@ -201,7 +222,12 @@ pub mod read {
     }
 
     pub fn flag(df: &DataFrame, table: &str, name: &str) -> Result<Vec<bool>> {
-        present(optional_flag(df, table, name)?.into_iter(), table, name)
+        present(
+            optional_flag(df, table, name)?.into_iter(),
+            df.height(),
+            table,
+            name,
+        )
     }
 }
 

@@ -1437,6 +1437,8 @@ pub fn render(chart: &Chart, out: &Path) -> Result<Rendered> {
         draw_chart(&area, chart).map_err(|e| failed(&svg, e))?;
     }
     std::fs::write(&svg, text).map_err(Error::write(&svg))?;
+    crate::output::write::start_writeback_of(&png);
+    crate::output::write::start_writeback_of(&svg);
     let rel = |p: &Path| {
         p.strip_prefix(out)
             .unwrap_or(p)

@@ -323,28 +323,30 @@ pub fn figures_of(out: &Path, districts: bool) -> stopsearch::present::figures::
         tables.insert(name.to_owned(), table(out, name));
     }
     let revisions = table(out, "revisions");
-    stopsearch::present::figures::figures(&stopsearch::present::figures::Inputs {
-        tables: &tables,
-        queries: &queries,
-        coverage: &table(out, "coverage"),
-        reference: "White",
-        census: "Census 2021",
-        merge_city_into_met: false,
-        synthetic: false,
-        extracts: Vec::new(),
-        grounds_categories: Vec::new(),
-        districts,
-        revisions: &revisions,
-        previous_published: None,
-        residents: stopsearch::reference::forces::FORCES
-            .iter()
-            .filter_map(|f| {
-                let pop = stopsearch::reference::population::Population::census(
-                    stopsearch::reference::population::Census::Y2021,
-                );
-                Some((f.id.to_owned(), pop.residents(f.pfa_code?)?.total))
-            })
-            .collect(),
-    })
+    stopsearch::present::figures::figures(
+        &stopsearch::present::figures::Inputs {
+            queries: &queries,
+            coverage: &table(out, "coverage"),
+            reference: "White",
+            census: "Census 2021",
+            merge_city_into_met: false,
+            synthetic: false,
+            extracts: Vec::new(),
+            grounds_categories: Vec::new(),
+            districts,
+            revisions: &revisions,
+            previous_published: None,
+            residents: stopsearch::reference::forces::FORCES
+                .iter()
+                .filter_map(|f| {
+                    let pop = stopsearch::reference::population::Population::census(
+                        stopsearch::reference::population::Census::Y2021,
+                    );
+                    Some((f.id.to_owned(), pop.residents(f.pfa_code?)?.total))
+                })
+                .collect(),
+        },
+        tables,
+    )
     .unwrap()
 }
