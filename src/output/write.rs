@@ -110,13 +110,6 @@ pub fn start_writeback(file: &fs::File) {
     let _ = file;
 }
 
-/// [`start_writeback`] for a file another library wrote and closed.
-pub fn start_writeback_of(path: &Path) {
-    if let Ok(f) = fs::File::open(path) {
-        start_writeback(&f);
-    }
-}
-
 /// Writes `df` as `dir/<name>.csv`, a twin of the Parquet table for spreadsheet users.
 pub fn csv(df: &mut DataFrame, dir: &Path, name: &str) -> Result<PathBuf> {
     let path = dir.join(format!("{name}.csv"));

@@ -9,6 +9,8 @@ pub mod maps;
 
 use std::path::{Path, PathBuf};
 
+use image::ImageEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use plotters::prelude::*;
 use rayon::prelude::*;
 
@@ -1416,6 +1418,19 @@ fn draw_chart<DB: DrawingBackend>(
     area.present().map_err(canvas::err)
 }
 
+thread_local! {
+    /// The pixels of the chart a thread is drawing, kept for its next: a fresh 2.4 MB buffer
+    /// per chart cost as much in page faults as the drawing.
+    static PIXELS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The PNG encoder's settings: the fast compressor with the Paeth filter. Measured on 150 of
+/// the charts against trying every filter on every row (plotters' choice): files 7% larger in
+/// 56% of the time; the slower compressor would make them a third of the size at eight times
+/// the time.
+const PNG_SPEED: CompressionType = CompressionType::Fast;
+const PNG_FILTER: FilterType = FilterType::Paeth;
+
 /// Draws one chart to `<dir>/<area>/<id>.png` and `.svg`.
 pub fn render(chart: &Chart, out: &Path) -> Result<Rendered> {
     font::register();
@@ -1427,18 +1442,33 @@ pub fn render(chart: &Chart, out: &Path) -> Result<Rendered> {
         path: path.to_owned(),
         source: std::io::Error::other(e),
     };
-    {
-        let area = BitMapBackend::new(&png, chart.size).into_drawing_area();
-        draw_chart(&area, chart).map_err(|e| failed(&png, e))?;
-    }
+    PIXELS.with_borrow_mut(|pixels| {
+        let (width, height) = chart.size;
+        // Every chart starts by filling its whole area, so the buffer needs no clearing.
+        pixels.resize(width as usize * height as usize * 3, 0);
+        {
+            let area = BitMapBackend::with_buffer(pixels, chart.size).into_drawing_area();
+            draw_chart(&area, chart).map_err(|e| failed(&png, e))?;
+        }
+        let file = std::fs::File::create(&png).map_err(Error::write(&png))?;
+        let mut file = std::io::BufWriter::new(file);
+        PngEncoder::new_with_quality(&mut file, PNG_SPEED, PNG_FILTER)
+            .write_image(pixels, width, height, image::ColorType::Rgb8)
+            .map_err(|e| failed(&png, e.to_string()))?;
+        let file = file
+            .into_inner()
+            .map_err(|e| Error::write(&png)(e.into_error()))?;
+        crate::output::write::start_writeback(&file);
+        Ok::<_, Error>(())
+    })?;
     let mut text = String::new();
     {
         let area = SVGBackend::with_string(&mut text, chart.size).into_drawing_area();
         draw_chart(&area, chart).map_err(|e| failed(&svg, e))?;
     }
-    std::fs::write(&svg, text).map_err(Error::write(&svg))?;
-    crate::output::write::start_writeback_of(&png);
-    crate::output::write::start_writeback_of(&svg);
+    let mut file = std::fs::File::create(&svg).map_err(Error::write(&svg))?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(Error::write(&svg))?;
+    crate::output::write::start_writeback(&file);
     let rel = |p: &Path| {
         p.strip_prefix(out)
             .unwrap_or(p)
