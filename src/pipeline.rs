@@ -286,11 +286,13 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         )?;
         debug!(elapsed = ?clock.elapsed(), "report written");
     }
+    let finishing = Instant::now();
     let (summary, mut manifest) = accounts.finish(started_at, cfg, written);
     manifest.cache = housekeeping.clone();
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
     write::atomic(&out.join("manifest.json"), &json)?;
     write::atomic(&out.join("README.md"), OUTPUT_README.as_bytes())?;
+    debug!(elapsed = ?finishing.elapsed(), "manifest written");
     publisher.publish()?;
     if let Some(h) = &housekeeping {
         h.apply();

@@ -131,7 +131,9 @@ impl Publisher {
     /// exchange two names (Linux `renameat2`), else in two renames that the next run repairs if
     /// it is killed between them.
     pub fn publish(mut self) -> Result<()> {
+        let clock = std::time::Instant::now();
         sync_tree(&self.staging)?;
+        tracing::debug!(elapsed = ?clock.elapsed(), "flushed to disk");
         let (parent, name) = parent_and_name(&self.out)?;
         if !self.out.exists() {
             fs::rename(&self.staging, &self.out).map_err(Error::write(&self.out))?;
@@ -221,11 +223,27 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 
 /// Flushes every file of the new output to disk before it becomes the output, so a power cut
 /// after the swap cannot leave it half-written.
+///
+/// On Linux one `syncfs` flushes the whole file system the output is on: a file at a time,
+/// the thousands of charts each waited for a journal commit of their own (5 s of a run).
 fn sync_tree(dir: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let d = File::open(dir).map_err(Error::write(dir))?;
+        // SAFETY: a valid open descriptor; the call only flushes its file system.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } == 0 {
+            return Ok(());
+        }
+    }
+    sync_each(dir)
+}
+
+fn sync_each(dir: &Path) -> Result<()> {
     for entry in fs::read_dir(dir).map_err(Error::write(dir))? {
         let path = entry.map_err(Error::write(dir))?.path();
         if path.is_dir() {
-            sync_tree(&path)?;
+            sync_each(&path)?;
         } else {
             File::open(&path)
                 .and_then(|f| f.sync_all())
