@@ -6,6 +6,8 @@
 -- `age_recorded` and `sex_recorded` say whether the search's force-month gives an age range
 -- (a sex) for any search at all: a force that leaves the field empty in a month has no
 -- figures by age for it, never zeros.
+-- (Rows are grouped on the stored categories all the way, and only the final counts are turned
+-- into text: grouping on text costs several times as much.)
 WITH grouped AS (
     SELECT
         force, month, financial_year, lad_code, location_status, ethnicity, gender, age_range,
@@ -15,48 +17,62 @@ WITH grouped AS (
         force, month, financial_year, lad_code, location_status, ethnicity, gender, age_range,
         search_group, outcome_class
 ),
-counted AS (
-    SELECT
-        CAST(force AS VARCHAR) AS force, CAST(month AS VARCHAR) AS month,
-        CAST(financial_year AS VARCHAR) AS financial_year,
-        CASE
-            WHEN CAST(location_status AS VARCHAR) IN ('in_force_area', 'nearest_within_200m')
-                THEN CAST(lad_code AS VARCHAR)
-        END AS lad,
-        COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
-        COALESCE(CAST(gender AS VARCHAR), 'Missing') AS sex,
-        COALESCE(CAST(age_range AS VARCHAR), 'Missing') AS age_range,
-        CAST(search_group AS VARCHAR) AS search_group,
-        CAST(outcome_class AS VARCHAR) AS outcome_class,
-        n
-    FROM grouped
-),
 recording AS (
     SELECT
         force, month,
-        SUM(CASE WHEN age_range <> 'Missing' THEN n ELSE 0 END) > 0 AS age_recorded,
-        SUM(CASE WHEN sex <> 'Missing' THEN n ELSE 0 END) > 0 AS sex_recorded
-    FROM counted
+        SUM(CASE WHEN age_range IS NOT NULL THEN n ELSE 0 END) > 0 AS age_recorded,
+        SUM(CASE WHEN gender IS NOT NULL THEN n ELSE 0 END) > 0 AS sex_recorded
+    FROM grouped
     GROUP BY force, month
 ),
 flagged AS (
-    SELECT c.*, r.age_recorded, r.sex_recorded
-    FROM counted c
-    JOIN recording r ON c.force = r.force AND c.month = r.month
+    SELECT
+        g.force, g.month, g.financial_year,
+        CASE
+            WHEN CAST(g.location_status AS VARCHAR) IN ('in_force_area', 'nearest_within_200m')
+                THEN g.lad_code
+        END AS lad,
+        g.ethnicity, g.gender, g.age_range, g.search_group, g.outcome_class, g.n,
+        r.age_recorded, r.sex_recorded
+    FROM grouped g
+    JOIN recording r ON g.force = r.force AND g.month = r.month
+),
+cells AS (
+    SELECT
+        force, month, ethnicity, gender, age_range, search_group, outcome_class,
+        age_recorded, sex_recorded, SUM(n) AS n
+    FROM flagged
+    GROUP BY
+        force, month, ethnicity, gender, age_range, search_group, outcome_class, age_recorded,
+        sex_recorded
+),
+district_cells AS (
+    SELECT
+        force, financial_year, lad, ethnicity, gender, age_range, search_group, outcome_class,
+        age_recorded, sex_recorded, SUM(n) AS n
+    FROM flagged
+    WHERE lad IS NOT NULL
+    GROUP BY
+        force, financial_year, lad, ethnicity, gender, age_range, search_group, outcome_class,
+        age_recorded, sex_recorded
 )
 SELECT
-    force, month, '*' AS place, ethnicity, sex, age_range, search_group, outcome_class,
-    age_recorded, sex_recorded, SUM(n) AS n
-FROM flagged
-GROUP BY
-    force, month, ethnicity, sex, age_range, search_group, outcome_class, age_recorded,
-    sex_recorded
+    CAST(force AS VARCHAR) AS force, CAST(month AS VARCHAR) AS month, '*' AS place,
+    COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
+    COALESCE(CAST(gender AS VARCHAR), 'Missing') AS sex,
+    COALESCE(CAST(age_range AS VARCHAR), 'Missing') AS age_range,
+    CAST(search_group AS VARCHAR) AS search_group,
+    CAST(outcome_class AS VARCHAR) AS outcome_class,
+    age_recorded, sex_recorded, n
+FROM cells
 UNION ALL
 SELECT
-    force, financial_year AS month, lad AS place, ethnicity, sex, age_range, search_group,
-    outcome_class, age_recorded, sex_recorded, SUM(n) AS n
-FROM flagged
-WHERE lad IS NOT NULL
-GROUP BY
-    force, financial_year, lad, ethnicity, sex, age_range, search_group, outcome_class,
-    age_recorded, sex_recorded
+    CAST(force AS VARCHAR) AS force, CAST(financial_year AS VARCHAR) AS month,
+    CAST(lad AS VARCHAR) AS place,
+    COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
+    COALESCE(CAST(gender AS VARCHAR), 'Missing') AS sex,
+    COALESCE(CAST(age_range AS VARCHAR), 'Missing') AS age_range,
+    CAST(search_group AS VARCHAR) AS search_group,
+    CAST(outcome_class AS VARCHAR) AS outcome_class,
+    age_recorded, sex_recorded, n
+FROM district_cells
