@@ -55,24 +55,24 @@ district_cells AS (
     GROUP BY
         force, financial_year, lad, ethnicity, gender, age_range, search_group, outcome_class,
         age_recorded, sex_recorded
+),
+every_place AS (
+    SELECT
+        force, CAST(month AS VARCHAR) AS month, '*' AS place, ethnicity, gender, age_range,
+        search_group, outcome_class, age_recorded, sex_recorded, n
+    FROM cells
+    UNION ALL
+    SELECT
+        force, CAST(financial_year AS VARCHAR) AS month, CAST(lad AS VARCHAR) AS place,
+        ethnicity, gender, age_range, search_group, outcome_class, age_recorded, sex_recorded, n
+    FROM district_cells
 )
 SELECT
-    CAST(force AS VARCHAR) AS force, CAST(month AS VARCHAR) AS month, '*' AS place,
+    CAST(force AS VARCHAR) AS force, month, place,
     COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
     COALESCE(CAST(gender AS VARCHAR), 'Missing') AS sex,
     COALESCE(CAST(age_range AS VARCHAR), 'Missing') AS age_range,
     CAST(search_group AS VARCHAR) AS search_group,
     CAST(outcome_class AS VARCHAR) AS outcome_class,
     age_recorded, sex_recorded, n
-FROM cells
-UNION ALL
-SELECT
-    CAST(force AS VARCHAR) AS force, CAST(financial_year AS VARCHAR) AS month,
-    CAST(lad AS VARCHAR) AS place,
-    COALESCE(CAST(ethnicity AS VARCHAR), 'Missing') AS ethnicity,
-    COALESCE(CAST(gender AS VARCHAR), 'Missing') AS sex,
-    COALESCE(CAST(age_range AS VARCHAR), 'Missing') AS age_range,
-    CAST(search_group AS VARCHAR) AS search_group,
-    CAST(outcome_class AS VARCHAR) AS outcome_class,
-    age_recorded, sex_recorded, n
-FROM district_cells
+FROM every_place
