@@ -26,10 +26,7 @@ pub fn parquet(df: &mut DataFrame, dir: &Path, meta: &TableMeta) -> Result<PathB
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(key_values)))
         .finish(df)
         .map_err(Error::polars(format!("writing {}", path.display())))?;
-    start_writeback(
-        &out.into_inner()
-            .map_err(|e| Error::write(&tmp)(e.into_error()))?,
-    );
+    finish(out, &tmp)?;
     fs::rename(&tmp, &path).map_err(Error::write(&path))?;
     tracing::debug!(table = %meta.name, rows = df.height(), elapsed = ?clock.elapsed(), "wrote Parquet");
     Ok(path)
@@ -94,6 +91,15 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::rename(&tmp, path).map_err(Error::write(path))
 }
 
+/// Flushes a file written through a buffer and starts its writeback.
+pub fn finish(out: std::io::BufWriter<fs::File>, path: &Path) -> Result<()> {
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::write(path)(e.into_error()))?;
+    start_writeback(&file);
+    Ok(())
+}
+
 /// Asks the kernel to start writing a finished file to disk now, without waiting for it.
 /// Publishing flushes every file before the swap; started here, while the run goes on
 /// computing, that flush finds the disk work done instead of doing gigabytes of it at the end.
@@ -120,10 +126,7 @@ pub fn csv(df: &mut DataFrame, dir: &Path, name: &str) -> Result<PathBuf> {
     CsvWriter::new(&mut out)
         .finish(df)
         .map_err(Error::polars(format!("writing {}", path.display())))?;
-    start_writeback(
-        &out.into_inner()
-            .map_err(|e| Error::write(&tmp)(e.into_error()))?,
-    );
+    finish(out, &tmp)?;
     fs::rename(&tmp, &path).map_err(Error::write(&path))?;
     tracing::debug!(table = name, elapsed = ?clock.elapsed(), "wrote CSV");
     Ok(path)

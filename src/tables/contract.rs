@@ -193,17 +193,12 @@ pub mod read {
     }
 
     pub fn count(df: &DataFrame, table: &str, name: &str) -> Result<Vec<u64>> {
-        let column = cast(df, table, name, &DataType::Int64)?;
-        let values = column.i64().map_err(|e| invariant(table, name, e))?;
-        let mut out = Vec::with_capacity(df.height());
-        for v in values.iter() {
-            let v = v.ok_or_else(|| Error::Invariant(format!("{table}.{name} has a null")))?;
-            out.push(
-                u64::try_from(v)
-                    .map_err(|_| Error::Invariant(format!("{table}.{name} holds {v}")))?,
-            );
-        }
-        Ok(out)
+        present(
+            optional_count(df, table, name)?.into_iter(),
+            df.height(),
+            table,
+            name,
+        )
     }
 
     pub fn number(df: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<f64>>> {

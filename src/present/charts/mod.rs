@@ -1455,11 +1455,7 @@ pub fn render(chart: &Chart, out: &Path) -> Result<Rendered> {
         PngEncoder::new_with_quality(&mut file, PNG_SPEED, PNG_FILTER)
             .write_image(pixels, width, height, image::ColorType::Rgb8)
             .map_err(|e| failed(&png, e.to_string()))?;
-        let file = file
-            .into_inner()
-            .map_err(|e| Error::write(&png)(e.into_error()))?;
-        crate::output::write::start_writeback(&file);
-        Ok::<_, Error>(())
+        crate::output::write::finish(file, &png)
     })?;
     let mut text = String::new();
     {
