@@ -18,7 +18,7 @@ totals = manifest["totals"]
 LABELS = {
     "floor": "floor (polars: every column of every CSV to one zstd Parquet)",
     "stopsearch_cold": "stopsearch cold, local areas on (empty cache)",
-    "stopsearch_monthly": "stopsearch monthly run (one new month, 44 files)",
+    "stopsearch_monthly": "stopsearch monthly run (one new month, 44 files: its periods made again)",
     "stopsearch_unchanged": "stopsearch rerun with nothing new",
     "stopsearch_tables_from_cache": "stopsearch every table rebuilt, parse from the cache",
     "stopsearch_tables_and_charts_from_cache": "the same with charts, CSV twins and report",

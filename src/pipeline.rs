@@ -19,7 +19,7 @@ use crate::normalise::coverage::{self, CoverageRow};
 use crate::normalise::{Normaliser, frame, ledger};
 use crate::output::manifest::{self, Manifest};
 use crate::output::publish::Publisher;
-use crate::output::{dictionary, revisions, unchanged, write};
+use crate::output::{dictionary, increment, revisions, unchanged, write};
 use crate::present::{charts, figures, report};
 use crate::reference::month::now;
 use crate::reference::schema::{self, TableMeta};
@@ -250,6 +250,9 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         &normalised.searches,
     )
     .map_err(Error::polars("building revisions"))?;
+    let force_months = increment::months(&accounts.sources, &accounts.coverage);
+    let settings = settings_fingerprint(cfg);
+    let splice = splice(cfg, settings.as_deref(), &force_months, &accounts.coverage);
     let tables_dir = out.join("tables");
     let mut written = Written::new(&out);
     for (mut df, doc) in [
@@ -267,6 +270,7 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
         &tables_dir,
         &mut written,
         &mut accounts.summary.clear_changes,
+        splice,
     )?;
     debug!(elapsed = ?clock.elapsed(), peak_mib = peak_mib(), "aggregate tables built and written");
     if let Some(aggregates) = aggregates {
@@ -296,6 +300,18 @@ pub fn run(cfg: &RunConfig) -> Result<RunSummary> {
     publisher.publish()?;
     if let Some(h) = &housekeeping {
         h.apply();
+    }
+    if let Some(cache) = &cfg.input.cache {
+        match &settings {
+            Some(settings) => increment::record(
+                cache,
+                &cfg.out,
+                settings,
+                &manifest.finished_at,
+                force_months,
+            ),
+            None => increment::forget(cache),
+        }
     }
     if let (Some(cache), Some(fingerprint)) = (&cfg.input.cache, &fingerprint) {
         unchanged::record(
@@ -549,8 +565,20 @@ fn build_tables(
     dir: &Path,
     written: &mut Written,
     changes: &mut Vec<ClearChange>,
+    splice: Option<tables::Splice>,
 ) -> Result<Option<HashMap<String, DataFrame>>> {
     let queries = tables::queries::load(&cfg.queries)?;
+    // Only the program's own queries are known to read no further than a year back.
+    let splice = splice.filter(|_| {
+        let own = tables::queries::are_built_in(&queries);
+        if !own {
+            info!(
+                queries = %cfg.queries.display(),
+                "the queries are not the program's own, so every table is made from scratch"
+            );
+        }
+        own
+    });
     let mut by_name = HashMap::new();
     let (searches_written, tables_written, built) = std::thread::scope(|scope| {
         let mut df = searches.clone();
@@ -574,23 +602,30 @@ fn build_tables(
             }
             Ok::<_, Error>(done)
         });
-        let built = tables::build(queries, searches, coverage, &cfg.tables, |table| {
-            written
-                .documented
-                .push(dictionary::Documented::of(&table.meta, &table.df));
-            if table.meta.name == "changes" {
-                *changes = clear_changes(&table.df)?;
-            }
-            // Kept only for the charts and the report (a clone shares the columns), and only
-            // the rows they read.
-            if cfg.charts {
-                let kept = figures::keep(&table.meta.name, table.df.clone())?;
-                by_name.insert(table.meta.name.clone(), kept);
-            }
-            // A writer that stopped has an error of its own, reported first below.
-            send.send(table)
-                .map_err(|_| Error::Invariant("the table writer stopped".to_owned()))
-        });
+        let built = tables::build(
+            queries,
+            searches,
+            coverage,
+            &cfg.tables,
+            splice.as_ref(),
+            |table| {
+                written
+                    .documented
+                    .push(dictionary::Documented::of(&table.meta, &table.df));
+                if table.meta.name == "changes" {
+                    *changes = clear_changes(&table.df)?;
+                }
+                // Kept only for the charts and the report (a clone shares the columns), and only
+                // the rows they read.
+                if cfg.charts {
+                    let kept = figures::keep(&table.meta.name, table.df.clone())?;
+                    by_name.insert(table.meta.name.clone(), kept);
+                }
+                // A writer that stopped has an error of its own, reported first below.
+                send.send(table)
+                    .map_err(|_| Error::Invariant("the table writer stopped".to_owned()))
+            },
+        );
         drop(send);
         let searches_written = searches_writer
             .join()
@@ -617,7 +652,22 @@ fn build_tables(
 /// when the run cannot tell (it then runs whole).
 fn fingerprint(cfg: &RunConfig) -> Option<String> {
     let mut files: Vec<PathBuf> = cfg.input.inputs.clone();
-    files.push(cfg.queries.clone());
+    files.extend(settings_files(cfg));
+    (!cfg.depends_on.options.is_empty())
+        .then(|| unchanged::fingerprint(&cfg.depends_on.options, &files))
+}
+
+/// What the published tables depend on besides the inputs (the fingerprint above without the
+/// input files), for [`increment`], which judges the inputs force-month by force-month.
+fn settings_fingerprint(cfg: &RunConfig) -> Option<String> {
+    (!cfg.depends_on.options.is_empty())
+        .then(|| unchanged::fingerprint(&cfg.depends_on.options, &settings_files(cfg)))
+}
+
+/// The files besides the inputs that a run reads: the queries, the reference files and the
+/// boundaries.
+fn settings_files(cfg: &RunConfig) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = vec![cfg.queries.clone()];
     files.extend(cfg.depends_on.reads.iter().cloned());
     if let Some(b) = &cfg.boundaries {
         files.push(b.assign.clone());
@@ -627,8 +677,45 @@ fn fingerprint(cfg: &RunConfig) -> Option<String> {
                 .or_else(|| geography::sibling_map_layer(&b.assign)),
         );
     }
-    (!cfg.depends_on.options.is_empty())
-        .then(|| unchanged::fingerprint(&cfg.depends_on.options, &files))
+    files
+}
+
+/// The periods to make again, when the published tables were made by this program with these
+/// settings and only some force-months changed since; `None` (every table from scratch)
+/// otherwise, or when the changed periods read every month anyway.
+fn splice(
+    cfg: &RunConfig,
+    settings: Option<&str>,
+    force_months: &std::collections::BTreeMap<String, String>,
+    coverage: &[CoverageRow],
+) -> Option<tables::Splice> {
+    let cache = cfg.input.cache.as_deref()?;
+    let Some(touched) = increment::touched(cache, &cfg.out, settings?, force_months) else {
+        debug!("no published tables this run can build on: every table is made from scratch");
+        return None;
+    };
+    let months: Vec<_> = coverage
+        .iter()
+        .map(|r| r.month)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let splice = tables::Splice::of(&touched, &months, cfg.out.join("tables"));
+    let changed: Vec<String> = touched.iter().map(ToString::to_string).collect();
+    if splice.window.len() >= months.len() {
+        info!(
+            changed = %changed.join(" "),
+            "the months changed since the published output touch every year: every table is made from scratch"
+        );
+        return None;
+    }
+    info!(
+        changed = %changed.join(" "),
+        window_months = splice.window.len(),
+        months = months.len(),
+        "only the periods of the months changed since the published output are made again"
+    );
+    Some(splice)
 }
 
 /// What the charts' source lines say about the inputs.

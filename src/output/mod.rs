@@ -2,6 +2,7 @@
 //! atomic publish that swaps a finished run into place.
 
 pub mod dictionary;
+pub mod increment;
 pub mod manifest;
 pub mod publish;
 pub mod revisions;

@@ -93,18 +93,25 @@ pub fn previous(cache: &Path, out: &Path, fingerprint: &str) -> Option<RunSummar
     if record.fingerprint != fingerprint || record.out != absolute(out) {
         return None;
     }
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).ok()?).ok()?;
-    if manifest.get("finished_at")?.as_str()? != record.finished_at {
-        return None;
-    }
-    let tables = manifest.get("tables")?.as_array()?;
-    let all_there = tables.iter().all(|t| {
-        t.get("path")
-            .and_then(|p| p.as_str())
-            .is_some_and(|p| out.join(p).is_file())
-    });
-    all_there.then_some(record.summary)
+    still_published(out, &record.finished_at).then_some(record.summary)
+}
+
+/// Whether the output in `out` is the one published at `finished_at` (its manifest says so)
+/// with every table file still there.
+pub(crate) fn still_published(out: &Path, finished_at: &str) -> bool {
+    let stands = || -> Option<bool> {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).ok()?).ok()?;
+        if manifest.get("finished_at")?.as_str()? != finished_at {
+            return Some(false);
+        }
+        Some(manifest.get("tables")?.as_array()?.iter().all(|t| {
+            t.get("path")
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| out.join(p).is_file())
+        }))
+    };
+    stands().unwrap_or(false)
 }
 
 /// Records a successful run (`finished_at` as its manifest gives it); a failure to record
@@ -122,19 +129,20 @@ pub fn record(
         finished_at: finished_at.to_owned(),
         summary: summary.clone(),
     };
-    let written = serde_json::to_vec_pretty(&record)
-        .map_err(std::io::Error::other)
-        .and_then(|b| {
-            std::fs::create_dir_all(cache)?;
-            let tmp = cache.join(format!("{RECORD}.{}.tmp", std::process::id()));
-            std::fs::write(&tmp, b)?;
-            std::fs::rename(&tmp, cache.join(RECORD))
-        });
-    if let Err(e) = written {
+    let written = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other);
+    if let Err(e) = written.and_then(|b| write_record(cache, RECORD, &b)) {
         tracing::debug!("could not record the run for the next one: {e}");
     }
 }
 
-fn absolute(path: &Path) -> PathBuf {
+/// Writes a record file into the cache folder, whole or not at all.
+pub(crate) fn write_record(cache: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(cache)?;
+    let tmp = cache.join(format!("{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, cache.join(name))
+}
+
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }

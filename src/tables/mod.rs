@@ -6,6 +6,7 @@ pub mod age;
 pub mod areas;
 pub mod contract;
 pub mod queries;
+pub mod splice;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -28,6 +29,7 @@ use crate::reference::vocab::Ethnicity;
 use crate::stats::derive::{self, AreaFlags};
 use crate::tables::contract::Row;
 pub use queries::Query;
+pub use splice::Splice;
 
 /// Default for `--not-stated-limit`: ratios where more than 20% of person searches record no
 /// self-defined ethnicity are flagged.
@@ -252,7 +254,7 @@ pub fn describe(queries: Vec<Query>, s: &Settings) -> Result<Vec<Table>> {
     let coverage = crate::normalise::frame::coverage(&[], &[])
         .map_err(Error::polars("an empty coverage table"))?;
     let mut tables = Vec::new();
-    build(queries, searches, &coverage, s, |t| {
+    build(queries, searches, &coverage, s, None, |t| {
         tables.push(t);
         Ok(())
     })?;
@@ -525,11 +527,15 @@ fn run_query(ctx: &mut SQLContext, sql: &str, query: &str) -> PolarsResult<DataF
 ///
 /// Each finished table goes to `on_table` at once (to be written and, if nothing else needs
 /// it, let go).
+///
+/// With a [`Splice`], the queries run over its window of months only, and each table is the
+/// published one with the rows of the touched periods made again.
 pub fn build(
     queries: Vec<Query>,
     searches: DataFrame,
     coverage: &DataFrame,
     s: &Settings,
+    splice: Option<&Splice>,
     mut on_table: impl FnMut(Table) -> Result<()>,
 ) -> Result<()> {
     let queries = queries::order(queries)?;
@@ -545,7 +551,20 @@ pub fn build(
             last_read.insert(t.clone(), i);
         }
     }
-    let mut ctx = context(searches, coverage, s)?;
+    let mut ctx = match splice {
+        Some(splice) => {
+            let (searches, coverage) = splice
+                .restrict(&searches, coverage)
+                .map_err(Error::polars("taking the months the changed periods read"))?;
+            tracing::debug!(
+                searches = searches.height(),
+                force_months = coverage.height(),
+                "the searches the changed periods read"
+            );
+            context(searches, &coverage, s)?
+        }
+        None => context(searches, coverage, s)?,
+    };
     let params = BTreeMap::from([
         ("reference".to_owned(), s.reference.as_str().to_owned()),
         (
@@ -590,6 +609,14 @@ pub fn build(
             continue;
         }
         let clock = std::time::Instant::now();
+        let key = splice
+            .map(|_| splice::key_columns(&df))
+            .transpose()
+            .map_err(failed)?;
+        let df = match splice {
+            Some(splice) => splice.keep_touched(&df).map_err(failed)?,
+            None => df,
+        };
         let mut df = sort_deterministically(df, |a| places.kind_order(a)).map_err(failed)?;
         let described = places.decorate(&mut df).map_err(failed)?;
         tracing::debug!(query = %q.name, elapsed = ?clock.elapsed(), "sorted and areas described");
@@ -605,6 +632,14 @@ pub fn build(
                 .map(|(c, d)| ((*c).to_owned(), (*d).to_owned())),
         );
         tracing::debug!(query = %q.name, elapsed = ?clock.elapsed(), "statistics added");
+        if let (Some(splice), Some(key)) = (splice, &key) {
+            let clock = std::time::Instant::now();
+            let made = df.height();
+            df = splice
+                .merge(&q.name, df, key, |a| places.kind_order(a))
+                .map_err(failed)?;
+            tracing::debug!(query = %q.name, made_again = made, rows = df.height(), elapsed = ?clock.elapsed(), "spliced into the published table");
+        }
         if let Some(c) = contract::of(&q.name) {
             c.check(&df, &q.path.display().to_string())?;
         }

@@ -49,6 +49,64 @@ pub const BASE_TABLES: [&str; 5] = [
     "grounds_categories",
 ];
 
+/// The program's own queries, as it was built: the tables it can make again period by period
+/// (see [`super::splice`]), since it knows what each of them reads.
+pub const BUILT_IN: [(&str, &str); 19] = [
+    ("_age_cube", include_str!("../../queries/_age_cube.sql")),
+    (
+        "_area_periods",
+        include_str!("../../queries/_area_periods.sql"),
+    ),
+    ("_cube", include_str!("../../queries/_cube.sql")),
+    (
+        "_grounds_cube",
+        include_str!("../../queries/_grounds_cube.sql"),
+    ),
+    ("age_rates", include_str!("../../queries/age_rates.sql")),
+    ("changes", include_str!("../../queries/changes.sql")),
+    ("composition", include_str!("../../queries/composition.sql")),
+    ("disparity", include_str!("../../queries/disparity.sql")),
+    ("diversion", include_str!("../../queries/diversion.sql")),
+    (
+        "ethnicity_agreement",
+        include_str!("../../queries/ethnicity_agreement.sql"),
+    ),
+    ("find_rates", include_str!("../../queries/find_rates.sql")),
+    ("grounds", include_str!("../../queries/grounds.sql")),
+    (
+        "grounds_outcomes",
+        include_str!("../../queries/grounds_outcomes.sql"),
+    ),
+    (
+        "location_coverage",
+        include_str!("../../queries/location_coverage.sql"),
+    ),
+    ("outcomes", include_str!("../../queries/outcomes.sql")),
+    ("rates", include_str!("../../queries/rates.sql")),
+    (
+        "reconciliation",
+        include_str!("../../queries/reconciliation.sql"),
+    ),
+    (
+        "search_groups",
+        include_str!("../../queries/search_groups.sql"),
+    ),
+    (
+        "strip_search",
+        include_str!("../../queries/strip_search.sql"),
+    ),
+];
+
+/// Whether `queries` are the program's own, unedited, and nothing besides.
+pub fn are_built_in(queries: &[Query]) -> bool {
+    queries.len() == BUILT_IN.len()
+        && queries.iter().all(|q| {
+            BUILT_IN
+                .iter()
+                .any(|(n, sql)| *n == q.name && *sql == q.sql)
+        })
+}
+
 pub fn parse(name: &str, path: &Path, text: &str) -> Query {
     let mut description = Vec::new();
     let mut columns: Vec<(String, String)> = Vec::new();
