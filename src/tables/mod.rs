@@ -609,13 +609,12 @@ pub fn build(
             continue;
         }
         let clock = std::time::Instant::now();
-        let key = splice
-            .map(|_| splice::key_columns(&df))
-            .transpose()
-            .map_err(failed)?;
-        let df = match splice {
-            Some(splice) => splice.keep_touched(&df).map_err(failed)?,
-            None => df,
+        let (df, key) = match splice {
+            Some(splice) => {
+                let key = splice::key_columns(&df).map_err(failed)?;
+                (splice.keep_touched(&df).map_err(failed)?, Some(key))
+            }
+            None => (df, None),
         };
         let mut df = sort_deterministically(df, |a| places.kind_order(a)).map_err(failed)?;
         let described = places.decorate(&mut df).map_err(failed)?;

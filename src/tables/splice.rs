@@ -84,7 +84,7 @@ impl Splice {
         coverage: &DataFrame,
     ) -> PolarsResult<(DataFrame, DataFrame)> {
         let mut keep = self.window_rows(searches)?;
-        let mut witnesses: HashSet<(String, String)> = HashSet::new();
+        let mut found: Vec<IdxSize> = Vec::new();
         for name in SEEN_IN_THE_RUN {
             let Ok(column) = searches.column(name) else {
                 continue;
@@ -94,27 +94,29 @@ impl Splice {
             for (code, _) in codes.iter().zip(&keep).filter(|(_, k)| **k) {
                 seen[*code as usize] = true;
             }
-            let mut found = Vec::new();
             for (i, code) in codes.iter().enumerate() {
                 if !seen[*code as usize] {
                     seen[*code as usize] = true;
-                    found.push(i);
+                    found.push(i as IdxSize);
                 }
             }
-            for i in found {
-                keep[i] = true;
-                let text = |c: &str| -> PolarsResult<String> {
-                    Ok(searches
-                        .column(c)?
-                        .cast(&DataType::String)?
-                        .str()?
-                        .get(i)
-                        .unwrap_or_default()
-                        .to_owned())
-                };
-                witnesses.insert((text("force")?, text("month")?));
+            for i in &found {
+                keep[*i as usize] = true;
             }
         }
+        // The witnesses' force-months, read from those few rows only.
+        let picked = searches
+            .select(["force", "month"])?
+            .take(&IdxCa::from_vec("witnesses".into(), found))?;
+        let text = |c: &str| -> PolarsResult<Vec<Option<String>>> {
+            let t = picked.column(c)?.cast(&DataType::String)?;
+            Ok(t.str()?.iter().map(|v| v.map(str::to_owned)).collect())
+        };
+        let witnesses: HashSet<(String, String)> = text("force")?
+            .into_iter()
+            .zip(text("month")?)
+            .filter_map(|(f, m)| Some((f?, m?)))
+            .collect();
         let searches = searches.filter(&BooleanChunked::from_slice("keep".into(), &keep))?;
         let mut covered = self.window_rows(coverage)?;
         if !witnesses.is_empty() {
@@ -135,7 +137,7 @@ impl Splice {
     }
 
     /// Which rows of a table are of a touched period; an error for a table with no period.
-    fn touched(&self, df: &DataFrame) -> PolarsResult<BooleanChunked> {
+    fn touched(&self, df: &DataFrame) -> PolarsResult<Vec<bool>> {
         let mut touched = vec![false; df.height()];
         let mut any = false;
         for name in PERIOD_COLUMNS {
@@ -152,12 +154,15 @@ impl Splice {
         if !any {
             polars_bail!(ColumnNotFound: "a table made again by period needs a `period` or `financial_year` column");
         }
-        Ok(BooleanChunked::from_slice("touched".into(), &touched))
+        Ok(touched)
     }
 
     /// The rows of a query's result that this run makes again.
     pub fn keep_touched(&self, df: &DataFrame) -> PolarsResult<DataFrame> {
-        df.filter(&self.touched(df)?)
+        df.filter(&BooleanChunked::from_slice(
+            "touched".into(),
+            &self.touched(df)?,
+        ))
     }
 
     /// The published table `name` with its touched rows replaced by `new` (the table's touched
@@ -209,7 +214,7 @@ impl Splice {
         let kept: Vec<usize> = touched
             .iter()
             .enumerate()
-            .filter(|(_, t)| !t.unwrap_or(false))
+            .filter(|(_, t)| !**t)
             .map(|(i, _)| i)
             .collect();
         let height = both.height();
@@ -403,10 +408,10 @@ mod tests {
             "previous_period" => [Some("2021-02"), Some("2022-02"), None, Some("2021/22"), None, Some("2022"), Some("2021-03"), Some("2019/20")],
         )
         .unwrap();
-        let t: Vec<bool> = s.touched(&df).unwrap().iter().map(|b| b.unwrap()).collect();
+        let t: Vec<bool> = s.touched(&df).unwrap();
         assert_eq!(t, [true, true, true, true, true, true, false, false]);
         let df = df!("financial_year" => ["2020/21", "2021/22"]).unwrap();
-        let t: Vec<bool> = s.touched(&df).unwrap().iter().map(|b| b.unwrap()).collect();
+        let t: Vec<bool> = s.touched(&df).unwrap();
         assert_eq!(t, [false, true]);
         assert!(s.touched(&df!("area" => ["x"]).unwrap()).is_err());
     }
