@@ -56,6 +56,8 @@ pub struct RunConfig {
 #[derive(Debug, Clone, Default)]
 pub struct DependsOn {
     pub options: String,
+    /// The same without the options that change no table (whether charts are drawn).
+    pub tables_options: String,
     pub reads: Vec<PathBuf>,
 }
 
@@ -658,10 +660,11 @@ fn fingerprint(cfg: &RunConfig) -> Option<String> {
 }
 
 /// What the published tables depend on besides the inputs (the fingerprint above without the
-/// input files), for [`increment`], which judges the inputs force-month by force-month.
+/// input files, and without whether charts are drawn), for [`increment`], which judges the
+/// inputs force-month by force-month.
 fn settings_fingerprint(cfg: &RunConfig) -> Option<String> {
-    (!cfg.depends_on.options.is_empty())
-        .then(|| unchanged::fingerprint(&cfg.depends_on.options, &settings_files(cfg)))
+    (!cfg.depends_on.tables_options.is_empty())
+        .then(|| unchanged::fingerprint(&cfg.depends_on.tables_options, &settings_files(cfg)))
 }
 
 /// The files besides the inputs that a run reads: the queries, the reference files and the

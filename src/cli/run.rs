@@ -316,6 +316,15 @@ impl RunOptions {
             ..self.clone()
         })
         .map_err(|e| Error::Usage(format!("options could not be recorded: {e}")))?;
+        // Whether charts are drawn changes the output but no table: a run that splices its
+        // tables into the published ones compares the options without it.
+        let tables_options = serde_json::to_string(&RunOptions {
+            summary_json: None,
+            thresholds: Thresholds::default(),
+            charts: None,
+            ..self.clone()
+        })
+        .map_err(|e| Error::Usage(format!("options could not be recorded: {e}")))?;
         let reads: Vec<PathBuf> = self
             .config
             .iter()
@@ -326,7 +335,11 @@ impl RunOptions {
             .cloned()
             .collect();
         let config = RunConfig {
-            depends_on: pipeline::DependsOn { options, reads },
+            depends_on: pipeline::DependsOn {
+                options,
+                tables_options,
+                reads,
+            },
             input: gather::Options {
                 inputs,
                 names: self.names()?,
