@@ -310,21 +310,19 @@ impl RunOptions {
         // What a rerun compares to know that nothing changed: the options as merged, and
         // the reference files they name (inputs, queries and boundaries are added by the run).
         // Where the summary goes and the thresholds on it change no table: they are left out.
-        let options = serde_json::to_string(&RunOptions {
-            summary_json: None,
-            thresholds: Thresholds::default(),
-            ..self.clone()
-        })
-        .map_err(|e| Error::Usage(format!("options could not be recorded: {e}")))?;
         // Whether charts are drawn changes the output but no table: a run that splices its
         // tables into the published ones compares the options without it.
-        let tables_options = serde_json::to_string(&RunOptions {
-            summary_json: None,
-            thresholds: Thresholds::default(),
-            charts: None,
-            ..self.clone()
-        })
-        .map_err(|e| Error::Usage(format!("options could not be recorded: {e}")))?;
+        let recorded = |charts: Option<bool>| {
+            serde_json::to_string(&RunOptions {
+                summary_json: None,
+                thresholds: Thresholds::default(),
+                charts,
+                ..self.clone()
+            })
+            .map_err(|e| Error::Usage(format!("options could not be recorded: {e}")))
+        };
+        let options = recorded(self.charts)?;
+        let tables_options = recorded(None)?;
         let reads: Vec<PathBuf> = self
             .config
             .iter()
