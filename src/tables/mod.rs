@@ -551,11 +551,14 @@ pub fn build(
             last_read.insert(t.clone(), i);
         }
     }
+    // With a splice, the periods the remade rows read.
+    let mut read = std::collections::HashSet::new();
     let mut ctx = match splice {
         Some(splice) => {
-            let (searches, coverage) = splice
+            let (searches, coverage, periods) = splice
                 .restrict(&searches, coverage)
                 .map_err(Error::polars("taking the months the changed periods read"))?;
+            read = periods;
             tracing::debug!(
                 searches = searches.height(),
                 force_months = coverage.height(),
@@ -600,6 +603,12 @@ pub fn build(
             }
         }
         if q.is_helper() {
+            let df = match splice {
+                Some(_) if q.name == "_area_periods" => {
+                    Splice::keep_read(&df, &read).map_err(failed)?
+                }
+                _ => df,
+            };
             if last_read.contains_key(&q.name) {
                 ctx.register(&q.name, df.lazy());
             }
@@ -644,7 +653,11 @@ pub fn build(
         }
         built.push(q.name.clone());
         if last_read.contains_key(&q.name) {
-            ctx.register(&q.name, df.clone().lazy());
+            let read = match splice {
+                Some(_) => Splice::keep_read(&df, &read).map_err(failed)?,
+                None => df.clone(),
+            };
+            ctx.register(&q.name, read.lazy());
         }
         let meta = meta(&q, &df, &derived);
         on_table(Table { meta, df })?;

@@ -6,7 +6,10 @@
 //! computed from the months of its own period (and of the period a year before) alone, so it
 //! is the row the last run published. The queries then run over a window of months — the
 //! touched years and the years either side — and only their touched rows replace the
-//! published ones; the rest are read back from the published tables. A test runs the same
+//! published ones; the rest are read back from the published tables. `_area_periods`, and a
+//! table a later query reads, are cut to the periods those rows read (the touched ones and the
+//! periods a year either side), so no query computes a period whose rows would be thrown
+//! away. A test runs the same
 //! inputs cold and through this path, after a month is added, revised and removed, and
 //! compares the tables byte for byte.
 
@@ -32,6 +35,10 @@ pub struct Splice {
     /// Periods (`2024-05`, `2024/25`, `2024`) whose rows are made again: those of a touched
     /// month.
     pub periods: HashSet<String>,
+    /// Periods those rows read: the touched ones and the periods a year before and after
+    /// (`changes` sets a period against the one a year before). `_area_periods` is cut to
+    /// them, so the queries compute no period whose rows would be thrown away.
+    pub read: HashSet<String>,
     /// Months whose searches those rows are made from.
     pub window: BTreeSet<String>,
     /// The published tables the other rows are read from.
@@ -43,12 +50,17 @@ impl Splice {
     /// their rows read: every month of the financial and calendar years touched and of the
     /// years either side.
     pub fn of(touched: &BTreeSet<Month>, months: &[Month], previous: PathBuf) -> Splice {
+        let of_month = |m: Month| [m.to_string(), m.financial_year(), m.year().to_string()];
         let mut periods = HashSet::new();
+        let mut read = HashSet::new();
         let mut years: BTreeSet<(bool, i32)> = BTreeSet::new();
         for m in touched {
-            periods.insert(m.to_string());
-            periods.insert(m.financial_year());
-            periods.insert(m.year().to_string());
+            periods.extend(of_month(*m));
+            read.extend(of_month(m.back(12)));
+            read.extend(of_month(*m));
+            if let Some(after) = Month::new(m.year() + 1, m.month()) {
+                read.extend(of_month(after));
+            }
             for d in -1..=1 {
                 years.insert((true, i32::from(m.financial_year_start()) + d));
                 years.insert((false, i32::from(m.year()) + d));
@@ -64,6 +76,7 @@ impl Splice {
             .collect();
         Splice {
             periods,
+            read,
             window,
             previous,
         }
@@ -82,7 +95,7 @@ impl Splice {
         &self,
         searches: &DataFrame,
         coverage: &DataFrame,
-    ) -> PolarsResult<(DataFrame, DataFrame)> {
+    ) -> PolarsResult<(DataFrame, DataFrame, HashSet<String>)> {
         let mut keep = self.window_rows(searches)?;
         let mut found: Vec<IdxSize> = Vec::new();
         for name in SEEN_IN_THE_RUN {
@@ -133,7 +146,26 @@ impl Splice {
             }
         }
         let coverage = coverage.filter(&BooleanChunked::from_slice("keep".into(), &covered))?;
-        Ok((searches, coverage))
+        // The witnesses' periods are read too, or their values would drop out of the lists of
+        // values seen (their own rows are not of a touched period, so none is kept).
+        let mut read = self.read.clone();
+        for (_, m) in &witnesses {
+            if let Ok(m) = m.parse::<Month>() {
+                read.extend([m.to_string(), m.financial_year(), m.year().to_string()]);
+            }
+        }
+        Ok((searches, coverage, read))
+    }
+
+    /// The rows of a table with a `period` column (`_area_periods`, or a table a later query
+    /// reads) of the periods `read` (as [`Splice::restrict`] gives them); a table without
+    /// one, whole.
+    pub fn keep_read(df: &DataFrame, read: &HashSet<String>) -> PolarsResult<DataFrame> {
+        let Ok(period) = df.column("period") else {
+            return Ok(df.clone());
+        };
+        let read = matching(period, |p| read.contains(p))?;
+        df.filter(&BooleanChunked::from_slice("read".into(), &read))
     }
 
     /// Which rows of a table are of a touched period; an error for a table with no period.
@@ -348,6 +380,14 @@ mod tests {
         let s = Splice::of(&BTreeSet::from([month("2022-02")]), &span, PathBuf::new());
         let periods: BTreeSet<&str> = s.periods.iter().map(String::as_str).collect();
         assert_eq!(periods, BTreeSet::from(["2022-02", "2021/22", "2022"]));
+        let read: BTreeSet<&str> = s.read.iter().map(String::as_str).collect();
+        assert_eq!(
+            read,
+            BTreeSet::from([
+                "2021-02", "2020/21", "2021", "2022-02", "2021/22", "2022", "2023-02", "2022/23",
+                "2023"
+            ])
+        );
         // Financial years 2020/21 to 2022/23 (2020-04 to 2023-03) and calendar years 2021 to
         // 2023: 2020-04 to 2023-12.
         let first = s.window.first().unwrap();
