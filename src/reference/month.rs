@@ -92,6 +92,16 @@ impl Month {
         format!("{start}/{:02}", (start + 1) % 100)
     }
 
+    /// The periods whose figures the month counts towards: itself, its financial year and its
+    /// calendar year, as the tables write them (`2022-09`, `2022/23`, `2022`).
+    pub fn periods(self) -> [String; 3] {
+        [
+            self.to_string(),
+            self.financial_year(),
+            self.year().to_string(),
+        ]
+    }
+
     /// Milliseconds since the Unix epoch at 00:00 UTC on the first day of the month.
     pub fn start_millis(self) -> i64 {
         days_from_civil(i64::from(self.year), u32::from(self.month), 1) * 86_400_000
@@ -218,6 +228,7 @@ mod tests {
         let m: Month = "2022-09".parse().unwrap();
         assert_eq!(m.to_string(), "2022-09");
         assert_eq!(m.financial_year(), "2022/23");
+        assert_eq!(m.periods(), ["2022-09", "2022/23", "2022"]);
         assert_eq!(
             "2023-03".parse::<Month>().unwrap().financial_year(),
             "2022/23"

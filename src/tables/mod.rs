@@ -551,22 +551,20 @@ pub fn build(
             last_read.insert(t.clone(), i);
         }
     }
-    // With a splice, the periods the remade rows read.
-    let mut read = std::collections::HashSet::new();
-    let mut ctx = match splice {
+    // With a splice, `read` holds the periods the remade rows read.
+    let (mut ctx, read) = match splice {
         Some(splice) => {
-            let (searches, coverage, periods) = splice
+            let (searches, coverage, read) = splice
                 .restrict(&searches, coverage)
                 .map_err(Error::polars("taking the months the changed periods read"))?;
-            read = periods;
             tracing::debug!(
                 searches = searches.height(),
                 force_months = coverage.height(),
                 "the searches the changed periods read"
             );
-            context(searches, &coverage, s)?
+            (context(searches, &coverage, s)?, read)
         }
-        None => context(searches, coverage, s)?,
+        None => (context(searches, coverage, s)?, Default::default()),
     };
     let params = BTreeMap::from([
         ("reference".to_owned(), s.reference.as_str().to_owned()),
@@ -605,7 +603,7 @@ pub fn build(
         if q.is_helper() {
             let df = match splice {
                 Some(_) if q.name == "_area_periods" => {
-                    Splice::keep_read(&df, &read).map_err(failed)?
+                    splice::keep_read(&df, &read).map_err(failed)?
                 }
                 _ => df,
             };
@@ -654,7 +652,7 @@ pub fn build(
         built.push(q.name.clone());
         if last_read.contains_key(&q.name) {
             let read = match splice {
-                Some(_) => Splice::keep_read(&df, &read).map_err(failed)?,
+                Some(_) => splice::keep_read(&df, &read).map_err(failed)?,
                 None => df.clone(),
             };
             ctx.register(&q.name, read.lazy());
@@ -737,11 +735,7 @@ fn suspect_periods(coverage: &DataFrame, s: &Settings) -> Result<HashMap<(String
         let Ok(month) = r.month.parse::<crate::reference::month::Month>() else {
             continue;
         };
-        let periods = [
-            r.month.clone(),
-            month.financial_year(),
-            month.year().to_string(),
-        ];
+        let periods = month.periods();
         for area in areas_of_force.get(r.force.as_str()).into_iter().flatten() {
             for p in &periods {
                 *out.entry((area.clone(), p.clone())).or_default() += 1;

@@ -7,11 +7,10 @@
 //! is the row the last run published. The queries then run over a window of months — the
 //! touched years and the years either side — and only their touched rows replace the
 //! published ones; the rest are read back from the published tables. `_area_periods`, and a
-//! table a later query reads, are cut to the periods those rows read (the touched ones and the
-//! periods a year either side), so no query computes a period whose rows would be thrown
-//! away. A test runs the same
-//! inputs cold and through this path, after a month is added, revised and removed, and
-//! compares the tables byte for byte.
+//! table a later query reads, are cut to the periods those rows read (the touched ones, the
+//! periods a year either side and the witnesses' below), so no query computes a period whose
+//! rows would be thrown away. A test runs the same inputs cold and through this path, after a
+//! month is added, revised and removed, and compares the tables byte for byte.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashSet};
@@ -36,8 +35,9 @@ pub struct Splice {
     /// month.
     pub periods: HashSet<String>,
     /// Periods those rows read: the touched ones and the periods a year before and after
-    /// (`changes` sets a period against the one a year before). `_area_periods` is cut to
-    /// them, so the queries compute no period whose rows would be thrown away.
+    /// (`changes` sets a period against the one a year before). [`Splice::restrict`] adds the
+    /// witnesses' periods, and `_area_periods` is cut to the whole set, so the queries compute
+    /// no period whose rows would be thrown away.
     pub read: HashSet<String>,
     /// Months whose searches those rows are made from.
     pub window: BTreeSet<String>,
@@ -50,16 +50,15 @@ impl Splice {
     /// their rows read: every month of the financial and calendar years touched and of the
     /// years either side.
     pub fn of(touched: &BTreeSet<Month>, months: &[Month], previous: PathBuf) -> Splice {
-        let of_month = |m: Month| [m.to_string(), m.financial_year(), m.year().to_string()];
         let mut periods = HashSet::new();
         let mut read = HashSet::new();
         let mut years: BTreeSet<(bool, i32)> = BTreeSet::new();
         for m in touched {
-            periods.extend(of_month(*m));
-            read.extend(of_month(m.back(12)));
-            read.extend(of_month(*m));
+            periods.extend(m.periods());
+            read.extend(m.back(12).periods());
+            read.extend(m.periods());
             if let Some(after) = Month::new(m.year() + 1, m.month()) {
-                read.extend(of_month(after));
+                read.extend(after.periods());
             }
             for d in -1..=1 {
                 years.insert((true, i32::from(m.financial_year_start()) + d));
@@ -151,21 +150,10 @@ impl Splice {
         let mut read = self.read.clone();
         for (_, m) in &witnesses {
             if let Ok(m) = m.parse::<Month>() {
-                read.extend([m.to_string(), m.financial_year(), m.year().to_string()]);
+                read.extend(m.periods());
             }
         }
         Ok((searches, coverage, read))
-    }
-
-    /// The rows of a table with a `period` column (`_area_periods`, or a table a later query
-    /// reads) of the periods `read` (as [`Splice::restrict`] gives them); a table without
-    /// one, whole.
-    pub fn keep_read(df: &DataFrame, read: &HashSet<String>) -> PolarsResult<DataFrame> {
-        let Ok(period) = df.column("period") else {
-            return Ok(df.clone());
-        };
-        let read = matching(period, |p| read.contains(p))?;
-        df.filter(&BooleanChunked::from_slice("read".into(), &read))
     }
 
     /// Which rows of a table are of a touched period; an error for a table with no period.
@@ -286,6 +274,17 @@ impl Splice {
         tracing::trace!(table = name, ?read_in, ?ordered_in, merged_in = ?clock.elapsed(), "merged");
         Ok(merged)
     }
+}
+
+/// The rows of a table with a `period` column (`_area_periods`, or a table a later query
+/// reads) of the periods `read` (as [`Splice::restrict`] gives them); a table without one,
+/// whole.
+pub fn keep_read(df: &DataFrame, read: &HashSet<String>) -> PolarsResult<DataFrame> {
+    let Ok(period) = df.column("period") else {
+        return Ok(df.clone());
+    };
+    let read = matching(period, |p| read.contains(p))?;
+    df.filter(&BooleanChunked::from_slice("read".into(), &read))
 }
 
 /// Which values of a column `wanted` takes, row by row (false for a null); a column of
